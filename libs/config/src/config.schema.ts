@@ -1,0 +1,232 @@
+import { z } from 'zod';
+
+/**
+ * The one configuration object. Parsed once at start-up from the environment (and the
+ * command line's mode flag); nothing else in the code base reads `process.env`.
+ *
+ * Env names of the seed (PORT, ENABLE_AUTH, OBSERVABILITY_API_KEY, ENABLE_ALERTS, WEBHOOK_URL,
+ * ERROR_RATE_THRESHOLD, EVENT_RATE_THRESHOLD, RESPONSE_TIME_THRESHOLD, ENABLE_TRACING,
+ * ENABLE_ANOMALY_DETECTION, RETENTION_DAYS, MAX_EVENTS_PER_QUERY) keep their meaning and defaults.
+ */
+
+const bool = (defaultValue: boolean) =>
+  z
+    .string()
+    .trim()
+    .toLowerCase()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v === '') return defaultValue;
+      if (['1', 'true', 'yes', 'on'].includes(v)) return true;
+      if (['0', 'false', 'no', 'off'].includes(v)) return false;
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: `expected true or false, got "${v}"` });
+      return z.NEVER;
+    });
+
+const int = (defaultValue: number, min: number, max = Number.MAX_SAFE_INTEGER) =>
+  z
+    .string()
+    .trim()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v === '') return defaultValue;
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < min || n > max) {
+        ctx.addIssue({
+          code: z.ZodIssueCode.custom,
+          message: `expected an integer in [${min}, ${max}], got "${v}"`,
+        });
+        return z.NEVER;
+      }
+      return n;
+    });
+
+const num = (defaultValue: number, min: number) =>
+  z
+    .string()
+    .trim()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v === '') return defaultValue;
+      const n = Number(v);
+      if (!Number.isFinite(n) || n < min) {
+        ctx.addIssue({
+          code: z.ZodIssueCode.custom,
+          message: `expected a number ≥ ${min}, got "${v}"`,
+        });
+        return z.NEVER;
+      }
+      return n;
+    });
+
+const optionalString = z
+  .string()
+  .trim()
+  .optional()
+  .transform((v) => (v === undefined || v === '' ? undefined : v));
+
+export const envSchema = z.object({
+  FLEETSCOPE_MODE: z.enum(['all-in-one', 'cluster']).default('cluster'),
+  PORT: int(3001, 0, 65535),
+  HOST: z.string().trim().default('0.0.0.0'),
+  DATA_DIR: z.string().trim().default('./data'),
+  DATABASE_URL: optionalString,
+  KAFKA_BROKERS: optionalString,
+  KAFKA_CLIENT_ID: z.string().default('fleetscope'),
+  KAFKA_EVENTS_PARTITIONS: int(12, 1, 10_000),
+  KAFKA_REPLICATION_FACTOR: int(1, 1, 10),
+  REDIS_URL: optionalString,
+
+  ENABLE_AUTH: bool(false),
+  OBSERVABILITY_API_KEY: optionalString,
+  DEFAULT_PROJECT_ID: z.string().trim().min(1).max(128).default('default'),
+
+  MAX_EVENT_BYTES: int(1024 * 1024, 1024),
+  MAX_BODY_BYTES: int(32 * 1024 * 1024, 1024),
+  MAX_BATCH_EVENTS: int(10_000, 1),
+  MAX_EVENTS_PER_QUERY: int(1000, 1),
+  PRODUCER_MAX_PENDING_EVENTS: int(200_000, 1),
+  INGEST_GROUP_COMMIT_MAX_EVENTS: int(5_000, 1),
+
+  WORKER_GROUP_ID: z.string().default('fleetscope-workers'),
+  WORKER_BATCH_SIZE: int(2_000, 1),
+  WORKER_METRICS_PORT: int(9464, 0, 65535),
+  WORKER_METRICS_HOST: z.string().default('0.0.0.0'),
+
+  WS_CLIENT_BUFFER_BYTES: int(4 * 1024 * 1024, 1024),
+
+  RETENTION_DAYS: int(30, 1),
+  ENABLE_ALERTS: bool(true),
+  WEBHOOK_URL: optionalString,
+  ERROR_RATE_THRESHOLD: num(0.1, 0),
+  EVENT_RATE_THRESHOLD: num(100, 0),
+  RESPONSE_TIME_THRESHOLD: num(5000, 0),
+  ENABLE_TRACING: bool(true),
+  ENABLE_ANOMALY_DETECTION: bool(false),
+
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+export interface AppConfig {
+  mode: 'all-in-one' | 'cluster';
+  http: { host: string; port: number };
+  dataDir: string;
+  databaseUrl: string | undefined;
+  kafka: {
+    brokers: string[];
+    clientId: string;
+    eventsPartitions: number;
+    replicationFactor: number;
+  };
+  redisUrl: string | undefined;
+  auth: { enabled: boolean; apiKey: string | undefined; defaultProjectId: string };
+  limits: {
+    maxEventBytes: number;
+    maxBodyBytes: number;
+    maxBatchEvents: number;
+    maxEventsPerQuery: number;
+    producerMaxPendingEvents: number;
+    groupCommitMaxEvents: number;
+  };
+  worker: { groupId: string; batchSize: number; metricsPort: number; metricsHost: string };
+  ws: { clientBufferBytes: number };
+  retentionDays: number;
+  alerts: {
+    enabled: boolean;
+    webhookUrl: string | undefined;
+    errorRateThreshold: number;
+    eventRateThresholdPerMinute: number;
+    responseTimeThresholdMs: number;
+  };
+  tracing: boolean;
+  anomalyDetection: boolean;
+  logLevel: Env['LOG_LEVEL'];
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n  ${problems.join('\n  ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/**
+ * Parses the environment into the config object. Every invalid key is named in ONE error,
+ * so an operator fixes them all at once.
+ */
+export function loadConfig(
+  env: Record<string, string | undefined>,
+  argv: readonly string[] = [],
+): AppConfig {
+  const input = { ...env };
+  if (argv.includes('--all-in-one')) input.FLEETSCOPE_MODE = 'all-in-one';
+  if (argv.includes('--cluster')) input.FLEETSCOPE_MODE = 'cluster';
+  const parsed = envSchema.safeParse(input);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((i) => `${i.path.join('.') || '(env)'}: ${i.message}`),
+    );
+  }
+  const e = parsed.data;
+  const problems: string[] = [];
+  if (e.FLEETSCOPE_MODE === 'cluster') {
+    if (!e.DATABASE_URL) problems.push('DATABASE_URL: required in cluster mode');
+    if (!e.KAFKA_BROKERS) problems.push('KAFKA_BROKERS: required in cluster mode');
+  }
+  if (e.ENABLE_AUTH && !e.OBSERVABILITY_API_KEY && e.FLEETSCOPE_MODE === 'all-in-one') {
+    // NOTE: in cluster mode keys may come from the api_keys table alone; all-in-one users
+    // enabling auth almost always mean "protect with this key".
+    problems.push('OBSERVABILITY_API_KEY: required when ENABLE_AUTH=true in all-in-one mode');
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  return {
+    mode: e.FLEETSCOPE_MODE,
+    http: { host: e.HOST, port: e.PORT },
+    dataDir: e.DATA_DIR,
+    databaseUrl: e.DATABASE_URL,
+    kafka: {
+      brokers: (e.KAFKA_BROKERS ?? '')
+        .split(',')
+        .map((b) => b.trim())
+        .filter((b) => b.length > 0),
+      clientId: e.KAFKA_CLIENT_ID,
+      eventsPartitions: e.KAFKA_EVENTS_PARTITIONS,
+      replicationFactor: e.KAFKA_REPLICATION_FACTOR,
+    },
+    redisUrl: e.REDIS_URL,
+    auth: {
+      enabled: e.ENABLE_AUTH,
+      apiKey: e.OBSERVABILITY_API_KEY,
+      defaultProjectId: e.DEFAULT_PROJECT_ID,
+    },
+    limits: {
+      maxEventBytes: e.MAX_EVENT_BYTES,
+      maxBodyBytes: e.MAX_BODY_BYTES,
+      maxBatchEvents: e.MAX_BATCH_EVENTS,
+      maxEventsPerQuery: e.MAX_EVENTS_PER_QUERY,
+      producerMaxPendingEvents: e.PRODUCER_MAX_PENDING_EVENTS,
+      groupCommitMaxEvents: e.INGEST_GROUP_COMMIT_MAX_EVENTS,
+    },
+    worker: {
+      groupId: e.WORKER_GROUP_ID,
+      batchSize: e.WORKER_BATCH_SIZE,
+      metricsPort: e.WORKER_METRICS_PORT,
+      metricsHost: e.WORKER_METRICS_HOST,
+    },
+    ws: { clientBufferBytes: e.WS_CLIENT_BUFFER_BYTES },
+    retentionDays: e.RETENTION_DAYS,
+    alerts: {
+      enabled: e.ENABLE_ALERTS,
+      webhookUrl: e.WEBHOOK_URL,
+      errorRateThreshold: e.ERROR_RATE_THRESHOLD,
+      eventRateThresholdPerMinute: e.EVENT_RATE_THRESHOLD,
+      responseTimeThresholdMs: e.RESPONSE_TIME_THRESHOLD,
+    },
+    tracing: e.ENABLE_TRACING,
+    anomalyDetection: e.ENABLE_ANOMALY_DETECTION,
+    logLevel: e.LOG_LEVEL,
+  };
+}

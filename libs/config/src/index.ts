@@ -1,0 +1,2 @@
+export { loadConfig, ConfigError, envSchema } from './config.schema';
+export type { AppConfig, Env } from './config.schema';
