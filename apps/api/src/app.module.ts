@@ -1,0 +1,28 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { ApiKeyAuthenticator } from './auth/api-key-authenticator';
+import { AuthGuard } from './auth/auth.guard';
+import { EventsController } from './events/events.controller';
+import { HealthController } from './health/health.controller';
+import { IngestController } from './ingest/ingest.controller';
+import { IngestEventsUseCase } from './ingest/ingest.usecase';
+import { LiveGateway } from './live/live.gateway';
+import { RUNTIME, type Runtime } from './runtime/runtime';
+
+@Module({})
+export class AppModule {
+  /** The runtime (database, bus, live hub) is built before Nest and provided as a value. */
+  static forRuntime(runtime: Runtime): DynamicModule {
+    return {
+      module: AppModule,
+      controllers: [HealthController, IngestController, EventsController],
+      providers: [
+        { provide: RUNTIME, useValue: runtime },
+        ApiKeyAuthenticator,
+        { provide: APP_GUARD, useClass: AuthGuard },
+        IngestEventsUseCase,
+        LiveGateway,
+      ],
+    };
+  }
+}

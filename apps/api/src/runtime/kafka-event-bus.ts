@@ -1,0 +1,46 @@
+import {
+  BackpressureError,
+  EVENT_SCHEMA_VERSION,
+  KAFKA_HEADERS,
+  TOPICS,
+  UnavailableError,
+  encodeEventMessage,
+  eventMessageKey,
+  type EventEnvelope,
+} from '@fleetscope/domain';
+import { ProducerSaturatedError, type RdkafkaProducer } from '@fleetscope/kafka';
+import type { EventBus } from '@fleetscope/pipeline';
+
+/** Cluster-mode bus: events go to fleetscope.events.v1, keyed project:session. */
+export class KafkaEventBus implements EventBus {
+  constructor(private readonly producer: RdkafkaProducer) {}
+
+  get ready(): boolean {
+    return this.producer.isConnected;
+  }
+
+  async publish(events: readonly EventEnvelope[]): Promise<void> {
+    try {
+      await this.producer.send(
+        events.map((e) => ({
+          topic: TOPICS.events,
+          key: eventMessageKey(e),
+          value: encodeEventMessage(e),
+          headers: {
+            [KAFKA_HEADERS.contentType]: 'application/json',
+            [KAFKA_HEADERS.schemaVersion]: String(EVENT_SCHEMA_VERSION),
+          },
+        })),
+      );
+    } catch (err) {
+      if (err instanceof ProducerSaturatedError) {
+        throw new BackpressureError(err.message, 1);
+      }
+      throw new UnavailableError(`Kafka did not acknowledge the events: ${(err as Error).message}`);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.producer.disconnect();
+  }
+}

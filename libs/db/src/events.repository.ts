@@ -1,0 +1,130 @@
+import type { EventEnvelope } from '@fleetscope/domain';
+import type { SqlExecutor } from './sql-client';
+
+/** Columns of `events` in envelope order (the envelope's field names ARE the column names). */
+const COLUMNS = [
+  'project_id', 'id', 'ts', 'received_at', 'source', 'app', 'agent_id', 'agent_type',
+  'session_id', 'event_type', 'severity', 'summary', 'payload', 'trace_id', 'span_id',
+  'parent_span_id', 'duration_ms', 'status', 'model', 'provider', 'input_tokens',
+  'output_tokens', 'cache_read_tokens', 'cache_creation_tokens', 'cost_usd', 'tool_name',
+  'tags', 'attributes',
+] as const;
+
+const RECORD_TYPES = `project_id text, id text, ts timestamptz, received_at timestamptz,
+  source text, app text, agent_id text, agent_type text, session_id text, event_type text,
+  severity smallint, summary text, payload jsonb, trace_id text, span_id text,
+  parent_span_id text, duration_ms double precision, status text, model text, provider text,
+  input_tokens bigint, output_tokens bigint, cache_read_tokens bigint,
+  cache_creation_tokens bigint, cost_usd double precision, tool_name text, tags jsonb,
+  attributes jsonb`;
+
+/**
+ * The whole batch travels as ONE jsonb parameter and is unpacked server-side with
+ * jsonb_to_recordset: fully parameterised, no 65k-parameter ceiling, one round trip.
+ * NOTE: the full-text column indexes the summary and the first 64 KiB of the payload text,
+ * which keeps tsvector under its 1 MB limit for any event the API accepts.
+ */
+const INSERT_SQL = `INSERT INTO events (${COLUMNS.join(', ')}, search)
+SELECT ${COLUMNS.map((c) => `r.${c}`).join(', ')},
+       to_tsvector('simple', coalesce(r.summary, '') || ' ' || left(r.payload::text, 65536))
+  FROM jsonb_to_recordset($1::jsonb) AS r(${RECORD_TYPES})
+ON CONFLICT (project_id, id, ts) DO NOTHING`;
+
+export interface EventQuery {
+  projectId: string;
+  startTime?: string | undefined;
+  endTime?: string | undefined;
+  app?: string[] | undefined;
+  eventType?: string[] | undefined;
+  sessionId?: string | undefined;
+  agentId?: string | undefined;
+  traceId?: string | undefined;
+  minSeverity?: number | undefined;
+  search?: string | undefined;
+  tags?: Record<string, string> | undefined;
+  /** Keyset pagination: rows strictly older than (ts, id). */
+  before?: { ts: string; id: string } | undefined;
+  limit: number;
+}
+
+interface EventRow extends Omit<EventEnvelope, 'ts' | 'received_at'> {
+  ts: Date | string;
+  received_at: Date | string;
+}
+
+export class EventsRepository {
+  /** Inserts a batch idempotently; returns how many rows were new. */
+  async insertBatch(tx: SqlExecutor, events: readonly EventEnvelope[]): Promise<number> {
+    if (events.length === 0) return 0;
+    const records = events.map((e) => {
+      const r: Record<string, unknown> = {};
+      for (const c of COLUMNS) r[c] = (e as Record<string, unknown>)[c] ?? null;
+      return r;
+    });
+    const result = await tx.query(INSERT_SQL, [JSON.stringify(records)]);
+    return result.rowCount;
+  }
+
+  async findById(db: SqlExecutor, projectId: string, id: string): Promise<EventEnvelope | null> {
+    const r = await db.query<EventRow>(
+      `SELECT ${COLUMNS.join(', ')} FROM events WHERE project_id = $1 AND id = $2 ORDER BY ts DESC LIMIT 1`,
+      [projectId, id],
+    );
+    const row = r.rows[0];
+    return row ? toEnvelope(row) : null;
+  }
+
+  /** Newest first, ordered by (ts DESC, id DESC) so the keyset cursor is stable. */
+  async list(db: SqlExecutor, q: EventQuery): Promise<EventEnvelope[]> {
+    const where: string[] = ['project_id = $1'];
+    const params: unknown[] = [q.projectId];
+    const p = (v: unknown): string => {
+      params.push(v);
+      return `$${params.length}`;
+    };
+    if (q.startTime) where.push(`ts >= ${p(q.startTime)}::timestamptz`);
+    if (q.endTime) where.push(`ts <= ${p(q.endTime)}::timestamptz`);
+    if (q.app?.length) where.push(`app = ANY(${p(q.app)}::text[])`);
+    if (q.eventType?.length) where.push(`event_type = ANY(${p(q.eventType)}::text[])`);
+    if (q.sessionId) where.push(`session_id = ${p(q.sessionId)}`);
+    if (q.agentId) where.push(`agent_id = ${p(q.agentId)}`);
+    if (q.traceId) where.push(`trace_id = ${p(q.traceId)}`);
+    if (q.minSeverity !== undefined) where.push(`severity >= ${p(q.minSeverity)}`);
+    if (q.search) where.push(`search @@ websearch_to_tsquery('simple', ${p(q.search)})`);
+    if (q.tags && Object.keys(q.tags).length > 0) where.push(`tags @> ${p(JSON.stringify(q.tags))}::jsonb`);
+    if (q.before) {
+      where.push(`(ts, id) < (${p(q.before.ts)}::timestamptz, ${p(q.before.id)})`);
+    }
+    const sql = `SELECT ${COLUMNS.join(', ')} FROM events WHERE ${where.join(' AND ')}
+      ORDER BY ts DESC, id DESC LIMIT ${p(q.limit)}`;
+    const r = await db.query<EventRow>(sql, params);
+    return r.rows.map(toEnvelope);
+  }
+
+  async countForProject(db: SqlExecutor, projectId: string): Promise<number> {
+    const r = await db.query<{ n: string | number }>(
+      'SELECT count(*) AS n FROM events WHERE project_id = $1',
+      [projectId],
+    );
+    return Number(r.rows[0]?.n ?? 0);
+  }
+}
+
+const toIso = (v: Date | string): string => (v instanceof Date ? v : new Date(v)).toISOString();
+
+const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+
+function toEnvelope(row: EventRow): EventEnvelope {
+  return {
+    ...row,
+    ts: toIso(row.ts),
+    received_at: toIso(row.received_at),
+    severity: Number(row.severity) as EventEnvelope['severity'],
+    duration_ms: num(row.duration_ms),
+    input_tokens: num(row.input_tokens),
+    output_tokens: num(row.output_tokens),
+    cache_read_tokens: num(row.cache_read_tokens),
+    cache_creation_tokens: num(row.cache_creation_tokens),
+    cost_usd: num(row.cost_usd),
+  };
+}

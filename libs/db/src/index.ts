@@ -1,0 +1,11 @@
+export type { SqlClient, SqlExecutor, QueryResult, StorageFlavor } from './sql-client';
+export { PgSqlClient } from './pg-sql-client';
+export { PgliteSqlClient } from './pglite-sql-client';
+export { migrate, detectFlavor, listMigrations, splitStatements, MIGRATIONS_DIR } from './migrator';
+export type { MigrationReport } from './migrator';
+export { EventsRepository } from './events.repository';
+export type { EventQuery } from './events.repository';
+export { ConsumerOffsetsRepository } from './consumer-offsets.repository';
+export type { PartitionRef } from './consumer-offsets.repository';
+export { ApiKeysRepository, hashApiKey } from './api-keys.repository';
+export type { ApiKeyPrincipal } from './api-keys.repository';

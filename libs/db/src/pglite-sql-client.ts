@@ -1,0 +1,56 @@
+import { mkdirSync } from 'node:fs';
+import { PGlite, type Transaction } from '@electric-sql/pglite';
+import { timescaledb } from '@electric-sql/pglite/timescaledb';
+import type { QueryResult, SqlClient, SqlExecutor } from './sql-client';
+
+/**
+ * SqlClient on PGlite with the TimescaleDB extension, in-process (all-in-one mode).
+ *
+ * NOTE: PGlite is one connection. It serialises queries and transactions internally, so
+ * concurrent callers queue; batching (group commit) is what makes it fast, not parallelism.
+ */
+export class PgliteSqlClient implements SqlClient {
+  readonly kind = 'pglite' as const;
+
+  private constructor(private readonly db: PGlite) {}
+
+  /** `dataDir` undefined → in memory (tests). */
+  static async open(dataDir?: string): Promise<PgliteSqlClient> {
+    if (dataDir) mkdirSync(dataDir, { recursive: true });
+    // NOTE: the WASM module is instantiated here, not at import: cluster-mode processes that
+    // import this file never pay for it.
+    const db = new PGlite(dataDir, { extensions: { timescaledb } });
+    await db.waitReady;
+    return new PgliteSqlClient(db);
+  }
+
+  /** The raw PGlite handle, for serving it over pglite-socket in tests. */
+  get raw(): PGlite {
+    return this.db;
+  }
+
+  async query<T>(sql: string, params: readonly unknown[] = []): Promise<QueryResult<T>> {
+    const r = await this.db.query<T>(sql, params as unknown[]);
+    return { rows: r.rows, rowCount: r.affectedRows ?? r.rows.length };
+  }
+
+  async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+    return this.db.transaction(async (t: Transaction) => {
+      const tx: SqlExecutor = {
+        query: async <R>(sql: string, params: readonly unknown[] = []) => {
+          const r = await t.query<R>(sql, params as unknown[]);
+          return { rows: r.rows, rowCount: r.affectedRows ?? r.rows.length };
+        },
+      };
+      return fn(tx);
+    });
+  }
+
+  async exec(script: string): Promise<void> {
+    await this.db.exec(script);
+  }
+
+  async close(): Promise<void> {
+    await this.db.close();
+  }
+}

@@ -1,0 +1,110 @@
+// Public API of @fleetscope/domain. Other packages import only from here.
+
+export {
+  EVENT_SCHEMA_VERSION,
+  EVENT_SOURCES,
+  EVENT_STATUSES,
+  ENVELOPE_LIMITS,
+  EVENT_ID_RE,
+  ISO_MILLIS_UTC_RE,
+  SEVERITY,
+  eventEnvelopeSchema,
+  parseEventEnvelope,
+  type EventEnvelope,
+  type EventSource,
+  type EventStatus,
+  type Severity,
+} from './envelope/event-envelope.schema';
+
+export {
+  DEFAULT_MAX_BATCH_EVENTS,
+  DEFAULT_MAX_EVENT_BYTES,
+  detectDialect,
+  normalizeEvents,
+  normalizeNdjson,
+  type IngestDialect,
+  type IngestRejection,
+  type NormalizeContext,
+  type NormalizeResult,
+} from './ingest/normalize-events';
+export {
+  deriveSeverity,
+  inferProvider,
+  normalizeStatus,
+  normalizeTags,
+  resolveDurationMs,
+  tokensFromPayload,
+  type TagsResult,
+  type TokenCounts,
+} from './ingest/field-rules';
+export {
+  TIMESTAMP_MAX_FUTURE_MS,
+  TIMESTAMP_MAX_PAST_MS,
+  parseEventTimestamp,
+  parseIsoTimestamp,
+  type TimestampParseResult,
+} from './ingest/timestamp';
+export { eventByteSize } from './ingest/event-size';
+export { generateSpanId, generateTraceId } from './ingest/tracing-ids';
+
+export { eventFilterSchema, matchesFilter, type EventFilter } from './filters/event-filter.schema';
+
+export {
+  EVENT_MESSAGE_CONTENT_TYPE,
+  KAFKA_HEADERS,
+  TOPICS,
+  decodeEventMessage,
+  encodeEventMessage,
+  eventMessageHeaders,
+  eventMessageKey,
+  readKafkaHeader,
+  type DecodeEventOptions,
+  type DecodeEventResult,
+  type KafkaHeaderValue,
+  type KafkaMessageHeaders,
+  type TopicName,
+} from './contracts/kafka';
+
+export {
+  WS_CLIENT_MESSAGE_TYPES,
+  WS_ERROR_CODES,
+  parseWsClientMessage,
+  wsClientMessageSchema,
+  wsPingSchema,
+  wsQuerySchema,
+  wsSubscribeSchema,
+  wsUnsubscribeSchema,
+  type ParseWsClientMessageResult,
+  type WsAlertMessage,
+  type WsAnomalyMessage,
+  type WsClientMessage,
+  type WsErrorMessage,
+  type WsEventMessage,
+  type WsLaggedMessage,
+  type WsPongMessage,
+  type WsQueryMessage,
+  type WsQueryResultMessage,
+  type WsServerMessage,
+  type WsStatsMessage,
+  type WsSubscribeMessage,
+  type WsSubscribedMessage,
+  type WsUnsubscribedMessage,
+} from './contracts/ws-messages.schema';
+
+export {
+  BackpressureError,
+  FleetscopeError,
+  NotFoundError,
+  PayloadTooLargeError,
+  UnauthorizedError,
+  UnavailableError,
+  UnsupportedMediaTypeError,
+  ValidationError,
+  formatFieldErrors,
+  isFleetscopeError,
+  zodIssuesToFieldErrors,
+  type FieldError,
+  type FleetscopeErrorOptions,
+} from './errors/fleetscope-error';
+
+export { cursorOf, decodeCursor, encodeCursor, type EventCursor } from './query/cursor';

@@ -1,0 +1,89 @@
+import { BackpressureError, type EventEnvelope } from '@fleetscope/domain';
+import type { SqlClient } from '@fleetscope/db';
+import type { EventBus } from './event-bus.port';
+import type { EventPipeline } from './event-pipeline';
+import type { LiveHub } from './event-bus.port';
+
+interface Waiter {
+  events: readonly EventEnvelope[];
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+
+export interface InProcessBusOptions {
+  /** Most events one group commit takes; larger publishes still go whole. */
+  maxBatchEvents: number;
+  /** Events allowed to wait for a commit before publish refuses (429). */
+  maxPendingEvents: number;
+}
+
+/**
+ * The all-in-one event bus: instead of a broker, events are committed to the embedded
+ * database through the same pipeline the workers run. Concurrent publishes are grouped into
+ * one transaction (group commit): one commit per flush instead of one per request.
+ */
+export class InProcessEventBus implements EventBus {
+  private queue: Waiter[] = [];
+  private pendingEvents = 0;
+  private flushing = false;
+  private closed = false;
+  readonly ready = true;
+  committedBatches = 0;
+
+  constructor(
+    private readonly db: SqlClient,
+    private readonly pipeline: EventPipeline,
+    private readonly live: LiveHub,
+    private readonly options: InProcessBusOptions,
+  ) {}
+
+  publish(events: readonly EventEnvelope[]): Promise<void> {
+    if (this.closed) return Promise.reject(new Error('event bus is closed'));
+    if (this.pendingEvents > 0 && this.pendingEvents + events.length > this.options.maxPendingEvents) {
+      return Promise.reject(
+        new BackpressureError(
+          `ingest queue is full (${this.pendingEvents} events awaiting commit)`,
+          1,
+        ),
+      );
+    }
+    return new Promise<void>((resolve, reject) => {
+      this.queue.push({ events, resolve, reject });
+      this.pendingEvents += events.length;
+      if (!this.flushing) void this.flush();
+    });
+  }
+
+  private async flush(): Promise<void> {
+    this.flushing = true;
+    try {
+      while (this.queue.length > 0) {
+        const group: Waiter[] = [];
+        let n = 0;
+        while (this.queue.length > 0 && (group.length === 0 || n + this.queue[0]!.events.length <= this.options.maxBatchEvents)) {
+          const w = this.queue.shift()!;
+          group.push(w);
+          n += w.events.length;
+        }
+        const batch = group.flatMap((w) => w.events);
+        try {
+          await this.db.transaction((tx) => this.pipeline.process(tx, batch));
+          this.committedBatches += 1;
+          for (const w of group) w.resolve();
+          this.live.emit(batch);
+        } catch (err) {
+          for (const w of group) w.reject(err);
+        } finally {
+          this.pendingEvents -= n;
+        }
+      }
+    } finally {
+      this.flushing = false;
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    while (this.flushing || this.queue.length > 0) await new Promise((r) => setTimeout(r, 10));
+  }
+}

@@ -1,0 +1,6 @@
+export type { EventBus, LiveFeed, LiveListener } from './event-bus.port';
+export { LiveHub } from './event-bus.port';
+export { EventPipeline } from './event-pipeline';
+export type { PipelineResult } from './event-pipeline';
+export { InProcessEventBus } from './in-process-event-bus';
+export type { InProcessBusOptions } from './in-process-event-bus';
