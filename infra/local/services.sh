@@ -87,7 +87,7 @@ pid_alive() {
     tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q -- "$pattern"
 }
 
-read_pid() { [[ -f "$1" ]] && tr -dc '0-9' <"$1" || true; }
+read_pid() { if [[ -f "$1" ]]; then tr -dc '0-9' <"$1"; fi; }
 
 as_root() {
   if [[ $EUID -eq 0 ]]; then "$@"; else sudo "$@"; fi
@@ -293,23 +293,32 @@ kafka_up() {
       -Dlog4j.configuration="file:$KAFKA_DIR/log4j.properties" \
       -Dkafka.logs.dir="$LOG_DIR" \
       -cp "$cp" kafka.Kafka "$KAFKA_DIR/server.properties" \
-      >"$LOG_DIR/kafka.out" 2>&1 </dev/null &
+      >"$LOG_DIR/kafka.out" 2>&1 </dev/null 9>&- &
     echo $! >"$KAFKA_PID_FILE"
     # The acceptor socket is bound before the broker has caught up with the metadata log,
     # so wait for both the port and the "Kafka Server started" line of this run.
-    kafka_started() {
-      kafka_running || return 2
-      port_open "$KAFKA_PORT" &&
-        tail -n +"$((log_lines + 1))" "$LOG_DIR/kafka.log" 2>/dev/null | grep -q 'Kafka Server started'
-    }
-    local rc=0
-    wait_until "$KAFKA_START_TIMEOUT" kafka_started || rc=$?
-    if [[ $rc -ne 0 ]]; then
+    local deadline=$((SECONDS + KAFKA_START_TIMEOUT)) problem=""
+    while :; do
+      if ! kafka_running; then
+        problem="the broker process exited during start-up"
+        break
+      fi
+      if port_open "$KAFKA_PORT" &&
+        tail -n +"$((log_lines + 1))" "$LOG_DIR/kafka.log" 2>/dev/null | grep -q 'Kafka Server started'; then
+        break
+      fi
+      if ((SECONDS >= deadline)); then
+        problem="kafka did not come up within ${KAFKA_START_TIMEOUT}s"
+        break
+      fi
+      sleep 0.5
+    done
+    if [[ -n "$problem" ]]; then
       printf '\n--- tail of %s ---\n' "$LOG_DIR/kafka.out" >&2
       tail -n 30 "$LOG_DIR/kafka.out" >&2 || true
       printf -- '--- tail of %s ---\n' "$LOG_DIR/kafka.log" >&2
       tail -n 40 "$LOG_DIR/kafka.log" >&2 || true
-      die "kafka did not come up within ${KAFKA_START_TIMEOUT}s"
+      die "$problem (logs in $LOG_DIR)"
     fi
     log "kafka: up in $(elapsed "$t0") (pid $(read_pid "$KAFKA_PID_FILE"))"
     return
@@ -375,7 +384,7 @@ redis_up() {
   redis-server --bind "$HOST" --port "$REDIS_PORT" --protected-mode yes \
     --daemonize yes --dir "$REDIS_DIR" --pidfile "$REDIS_PID_FILE" \
     --logfile "$LOG_DIR/redis.log" --loglevel notice \
-    --save '' --appendonly no --maxmemory 512mb --maxmemory-policy noeviction ||
+    --save '' --appendonly no --maxmemory 512mb --maxmemory-policy noeviction 9>&- ||
     die "redis-server failed to start; see $LOG_DIR/redis.log"
   if ! wait_until 20 redis_ping; then
     tail -n 20 "$LOG_DIR/redis.log" >&2 || true
@@ -517,7 +526,7 @@ pg_up() {
     if [[ $EUID -eq 0 ]]; then chown "$PG_OS_USER:" "$LOG_DIR/postgres.log"; fi
     log "pg: starting PostgreSQL $PG_VERSION on $HOST:$PG_PORT"
     if ! as_pg "$PG_BIN/pg_ctl" start -D "$PG_DATA" -l "$LOG_DIR/postgres.log" -w -t 60 \
-      >/dev/null 2>&1; then
+      >/dev/null 2>&1 9>&-; then
       tail -n 30 "$LOG_DIR/postgres.log" >&2 || true
       die "pg_ctl start failed; see $LOG_DIR/postgres.log"
     fi
@@ -555,7 +564,7 @@ database_url() { echo "postgres://$PG_APP_USER:$PG_APP_PASSWORD@$HOST:$PG_PORT/$
 write_env() {
   mkdir -p "$LOCAL_DIR"
   cat >"$ENV_FILE.tmp" <<EOF
-# Written by infra/local/services.sh up - source it: . .local/services.env
+# Written by infra/local/services.sh up. Load with: . $ENV_FILE
 export KAFKA_BROKERS=$HOST:$KAFKA_PORT
 export DATABASE_URL=$(database_url)
 export REDIS_URL=redis://$HOST:$REDIS_PORT
@@ -581,6 +590,8 @@ parse_services() {
 }
 
 # Serialise concurrent invocations (e.g. two test runs calling 'up' at once).
+# NOTE: every daemon we launch gets `9>&-`: a daemon inheriting the lock's descriptor would
+# hold the lock for as long as it runs and block every later invocation.
 take_lock() {
   mkdir -p "$LOCAL_DIR"
   exec 9>"$LOCAL_DIR/.services.lock"

@@ -1,7 +1,6 @@
 import {
   decodeEventMessage,
   KAFKA_HEADERS,
-  TOPICS,
   type EventEnvelope,
 } from '@fleetscope/domain';
 import { ConsumerOffsetsRepository, type SqlClient, type SqlExecutor } from '@fleetscope/db';
@@ -43,6 +42,7 @@ export class EventBatchHandler implements PartitionBatchHandler {
     private readonly pipeline: EventPipeline,
     private readonly dlq: DeadLetterSink,
     private readonly groupId: string,
+    private readonly dlqTopic: string,
     private readonly onOutcome: (o: BatchOutcome) => void = () => undefined,
   ) {}
 
@@ -72,7 +72,7 @@ export class EventBatchHandler implements PartitionBatchHandler {
       }
       result.inserted = await this.persist(tx, decoded, poison);
       if (poison.length > 0) {
-        await this.dlq.send(poison.map((p) => toDeadLetter(p.m, p.error)));
+        await this.dlq.send(poison.map((p) => toDeadLetter(this.dlqTopic, p.m, p.error)));
         result.deadLettered = poison.length;
       }
       await this.offsets.store(tx, ref, last.offset + 1);
@@ -119,9 +119,9 @@ function sqlState(err: unknown): string {
   return typeof code === 'string' ? code : '';
 }
 
-function toDeadLetter(m: ConsumedMessage, error: string): OutgoingMessage {
+function toDeadLetter(topic: string, m: ConsumedMessage, error: string): OutgoingMessage {
   return {
-    topic: TOPICS.eventsDlq,
+    topic,
     key: m.key ?? `${m.partition}:${m.offset}`,
     value: m.value ?? Buffer.alloc(0),
     headers: {

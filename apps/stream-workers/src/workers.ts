@@ -1,8 +1,7 @@
 import type { Server } from 'node:http';
 import type { AppConfig, Logger } from '@fleetscope/config';
-import { TOPICS } from '@fleetscope/domain';
 import { migrate, PgSqlClient } from '@fleetscope/db';
-import { KafkaAdmin, RdkafkaPartitionConsumer, RdkafkaProducer } from '@fleetscope/kafka';
+import { fleetscopeTopicSpecs, KafkaAdmin, RdkafkaPartitionConsumer, RdkafkaProducer } from '@fleetscope/kafka';
 import { EventPipeline } from '@fleetscope/pipeline';
 import { EventBatchHandler } from './event-batch.handler';
 import { startMetricsServer, WorkerMetrics } from './worker-metrics';
@@ -24,10 +23,7 @@ export async function startWorkers(config: AppConfig, log: Logger): Promise<Runn
   log.info('database ready', { ...report });
 
   const admin = new KafkaAdmin(config.kafka.brokers, config.kafka.clientId);
-  await admin.ensureTopics([
-    { topic: TOPICS.events, numPartitions: config.kafka.eventsPartitions, replicationFactor: config.kafka.replicationFactor },
-    { topic: TOPICS.eventsDlq, numPartitions: 1, replicationFactor: config.kafka.replicationFactor },
-  ]);
+  await admin.ensureTopics(fleetscopeTopicSpecs(config));
 
   const dlq = new RdkafkaProducer({
     brokers: config.kafka.brokers,
@@ -37,7 +33,7 @@ export async function startWorkers(config: AppConfig, log: Logger): Promise<Runn
   await dlq.connect();
 
   const metrics = new WorkerMetrics();
-  const handler = new EventBatchHandler(db, new EventPipeline(), dlq, config.worker.groupId, (o) => {
+  const handler = new EventBatchHandler(db, new EventPipeline(), dlq, config.worker.groupId, config.kafka.topics.eventsDlq, (o) => {
     metrics.record(o);
     if (o.deadLettered > 0) log.warn('messages sent to the dead-letter topic', { count: o.deadLettered });
   });
@@ -46,7 +42,7 @@ export async function startWorkers(config: AppConfig, log: Logger): Promise<Runn
       brokers: config.kafka.brokers,
       clientId: `${config.kafka.clientId}-workers`,
       groupId: config.worker.groupId,
-      topic: TOPICS.events,
+      topic: config.kafka.topics.events,
       batchSize: config.worker.batchSize,
       log: log.info,
     },

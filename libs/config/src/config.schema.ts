@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { TOPICS } from '@fleetscope/domain';
 
 /**
  * The one configuration object. Parsed once at start-up from the environment (and the
@@ -73,6 +74,8 @@ export const envSchema = z.object({
   DATABASE_URL: optionalString,
   KAFKA_BROKERS: optionalString,
   KAFKA_CLIENT_ID: z.string().default('fleetscope'),
+  // Prepended to every topic name: several deployments (or test runs) can share one cluster.
+  KAFKA_TOPIC_PREFIX: z.string().trim().regex(/^[A-Za-z0-9._-]*$/, 'letters, digits, . _ - only').default(''),
   KAFKA_EVENTS_PARTITIONS: int(12, 1, 10_000),
   KAFKA_REPLICATION_FACTOR: int(1, 1, 10),
   REDIS_URL: optionalString,
@@ -117,6 +120,7 @@ export interface AppConfig {
   kafka: {
     brokers: string[];
     clientId: string;
+    topics: { events: string; eventsDlq: string; live: string };
     eventsPartitions: number;
     replicationFactor: number;
   };
@@ -193,6 +197,11 @@ export function loadConfig(
         .map((b) => b.trim())
         .filter((b) => b.length > 0),
       clientId: e.KAFKA_CLIENT_ID,
+      topics: {
+        events: `${e.KAFKA_TOPIC_PREFIX}${TOPICS.events}`,
+        eventsDlq: `${e.KAFKA_TOPIC_PREFIX}${TOPICS.eventsDlq}`,
+        live: `${e.KAFKA_TOPIC_PREFIX}${TOPICS.live}`,
+      },
       eventsPartitions: e.KAFKA_EVENTS_PARTITIONS,
       replicationFactor: e.KAFKA_REPLICATION_FACTOR,
     },

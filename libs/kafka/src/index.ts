@@ -6,3 +6,4 @@ export { RdkafkaPartitionConsumer } from './rdkafka-partition-consumer';
 export type { ConsumedMessage, PartitionBatchHandler, PartitionConsumerOptions } from './rdkafka-partition-consumer';
 export { RdkafkaLiveTail } from './rdkafka-live-tail';
 export type { LiveTailOptions } from './rdkafka-live-tail';
+export { fleetscopeTopicSpecs } from './fleetscope-topics';

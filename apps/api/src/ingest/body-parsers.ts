@@ -53,7 +53,9 @@ export function registerBodyParsers(fastify: FastifyInstance, maxBodyBytes: numb
     return payload.pipe(decoder);
   });
 
-  fastify.removeContentTypeParser(['application/json']);
+  // Only the types we document; Fastify's default text/plain parser would turn a mislabelled
+  // body into a confusing "must be an object" 400 instead of a clear 415.
+  fastify.removeContentTypeParser(['application/json', 'text/plain']);
   fastify.addContentTypeParser(
     ['application/json'],
     { parseAs: 'string', bodyLimit: maxBodyBytes },

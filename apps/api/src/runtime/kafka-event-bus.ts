@@ -2,7 +2,6 @@ import {
   BackpressureError,
   EVENT_SCHEMA_VERSION,
   KAFKA_HEADERS,
-  TOPICS,
   UnavailableError,
   encodeEventMessage,
   eventMessageKey,
@@ -13,7 +12,10 @@ import type { EventBus } from '@fleetscope/pipeline';
 
 /** Cluster-mode bus: events go to fleetscope.events.v1, keyed project:session. */
 export class KafkaEventBus implements EventBus {
-  constructor(private readonly producer: RdkafkaProducer) {}
+  constructor(
+    private readonly producer: RdkafkaProducer,
+    private readonly topic: string,
+  ) {}
 
   get ready(): boolean {
     return this.producer.isConnected;
@@ -23,7 +25,7 @@ export class KafkaEventBus implements EventBus {
     try {
       await this.producer.send(
         events.map((e) => ({
-          topic: TOPICS.events,
+          topic: this.topic,
           key: eventMessageKey(e),
           value: encodeEventMessage(e),
           headers: {

@@ -1,6 +1,6 @@
 import { join, resolve } from 'node:path';
 import type { AppConfig, Logger } from '@fleetscope/config';
-import { type EventEnvelope, TOPICS, decodeEventMessage } from '@fleetscope/domain';
+import { type EventEnvelope, decodeEventMessage } from '@fleetscope/domain';
 import {
   ApiKeysRepository,
   EventsRepository,
@@ -10,10 +10,9 @@ import {
   type SqlClient,
   type StorageFlavor,
 } from '@fleetscope/db';
-import { KafkaAdmin, RdkafkaLiveTail, RdkafkaProducer } from '@fleetscope/kafka';
+import { fleetscopeTopicSpecs, KafkaAdmin, RdkafkaLiveTail, RdkafkaProducer } from '@fleetscope/kafka';
 import { EventPipeline, InProcessEventBus, LiveHub, type EventBus } from '@fleetscope/pipeline';
 import { KafkaEventBus } from './kafka-event-bus';
-import { eventTopicSpecs } from './topics';
 
 /**
  * Everything the api process holds that is not a Nest provider class: the database, the
@@ -72,7 +71,7 @@ async function createCluster(config: AppConfig, log: Logger): Promise<Runtime> {
   const { flavor, applied } = await migrate(db);
   log.info('database ready', { adapter: db.kind, flavor, applied });
   const admin = new KafkaAdmin(config.kafka.brokers, config.kafka.clientId);
-  const created = await admin.ensureTopics(eventTopicSpecs(config));
+  const created = await admin.ensureTopics(fleetscopeTopicSpecs(config));
   if (created.length > 0) log.info('kafka topics created', { topics: created });
 
   const producer = new RdkafkaProducer({
@@ -83,7 +82,7 @@ async function createCluster(config: AppConfig, log: Logger): Promise<Runtime> {
   await producer.connect();
   const live = new LiveHub();
   const tail = new RdkafkaLiveTail(
-    { brokers: config.kafka.brokers, clientId: config.kafka.clientId, topic: TOPICS.events, log: log.info },
+    { brokers: config.kafka.brokers, clientId: config.kafka.clientId, topic: config.kafka.topics.events, log: log.info },
     (value, headers) => {
       const decoded = decodeEventMessage(value, headers);
       // Poison messages are the workers' business (they go to the DLQ there).
@@ -91,7 +90,7 @@ async function createCluster(config: AppConfig, log: Logger): Promise<Runtime> {
     },
   );
   await tail.start();
-  const bus = new KafkaEventBus(producer);
+  const bus = new KafkaEventBus(producer, config.kafka.topics.events);
   return {
     config,
     db,

@@ -1,0 +1,52 @@
+// Runs a test tier with Node's test runner over the compiled output.
+//   unit:        libs/*/dist/**/*.spec.js, apps/*/dist/**/*.spec.js  (no services needed)
+//   integration: test/dist/integration/*.test.js (real Kafka, PostgreSQL, processes)
+import { spawnSync } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+
+const tier = process.argv[2];
+const root = new URL('..', import.meta.url).pathname;
+
+function walk(dir, match, out = []) {
+  let entries;
+  try {
+    entries = readdirSync(dir);
+  } catch {
+    return out;
+  }
+  for (const name of entries) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) walk(p, match, out);
+    else if (match(name)) out.push(p);
+  }
+  return out;
+}
+
+let files;
+let concurrency;
+if (tier === 'unit') {
+  files = ['libs', 'apps'].flatMap((top) =>
+    readdirSync(join(root, top)).flatMap((pkg) => walk(join(root, top, pkg, 'dist'), (n) => n.endsWith('.spec.js'))),
+  );
+  concurrency = 2;
+} else if (tier === 'integration') {
+  files = walk(join(root, 'test', 'dist', 'integration'), (n) => n.endsWith('.test.js'));
+  const only = process.env.TEST_FILTER;
+  if (only) files = files.filter((f) => f.includes(only));
+  // One file at a time: each starts its own api/worker processes on a 2-core machine.
+  concurrency = 1;
+} else {
+  console.error('usage: run-tests.mjs unit|integration');
+  process.exit(2);
+}
+if (files.length === 0) {
+  console.error(`no ${tier} test files found: did the build run?`);
+  process.exit(1);
+}
+const r = spawnSync(
+  process.execPath,
+  ['--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...files.sort()],
+  { stdio: 'inherit', cwd: root },
+);
+process.exit(r.status ?? 1);

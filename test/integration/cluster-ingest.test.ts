@@ -1,0 +1,183 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { gzipSync } from 'node:zlib';
+import { Kafka, logLevel } from 'kafkajs';
+import { createTestDatabase, queryOne } from '../support/database';
+import { servicesEnv, uniq } from '../support/env';
+import { freePort, startApi, startWorkers, waitFor, waitReady, type Proc } from '../support/processes';
+import { WsProbe } from '../support/ws-client';
+
+/**
+ * Cluster mode on the real services: api → Kafka (node-rdkafka, acks=all) → workers →
+ * PostgreSQL, and the api's live tail of the topic → WebSocket.
+ * Each run gets its own database and topic prefix, so runs never see each other's data.
+ */
+describe('cluster: HTTP → Kafka → workers → PostgreSQL', () => {
+  const services = servicesEnv();
+  const prefix = `${uniq('t')}.`;
+  let db: { url: string; drop: () => Promise<void> };
+  let api: Proc;
+  let workers: Proc;
+  let base: string;
+  let port: number;
+  let env: Record<string, string>;
+  const kafka = new Kafka({ brokers: services.KAFKA_BROKERS.split(','), clientId: 'fleetscope-test', logLevel: logLevel.NOTHING });
+
+  before(async () => {
+    db = await createTestDatabase();
+    port = await freePort();
+    base = `http://127.0.0.1:${port}`;
+    env = {
+      DATABASE_URL: db.url,
+      KAFKA_BROKERS: services.KAFKA_BROKERS,
+      KAFKA_TOPIC_PREFIX: prefix,
+      KAFKA_EVENTS_PARTITIONS: '4',
+      WORKER_GROUP_ID: `${prefix}workers`,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      WORKER_METRICS_PORT: String(await freePort()),
+      WORKER_METRICS_HOST: '127.0.0.1',
+    };
+    api = startApi(env);
+    await waitReady(`${base}/ready`, api, 90_000);
+    workers = startWorkers(env);
+    await waitReady(`http://127.0.0.1:${env.WORKER_METRICS_PORT}/ready`, workers, 90_000);
+  });
+
+  after(async () => {
+    await workers?.stop();
+    await api?.stop();
+    await db?.drop();
+    const admin = kafka.admin();
+    await admin.connect();
+    const mine = (await admin.listTopics()).filter((t) => t.startsWith(prefix));
+    if (mine.length > 0) await admin.deleteTopics({ topics: mine }).catch(() => undefined);
+    await admin.disconnect();
+  });
+
+  const countSession = async (session: string) =>
+    Number((await queryOne<{ n: string }>(db.url, 'SELECT count(*) AS n FROM events WHERE session_id = $1', [session])).n);
+
+  it('stores 10k events sent over HTTP in every dialect exactly once', async () => {
+    const session = uniq('bulk-');
+    const total = 10_000;
+    const bodies: { body: Buffer | string; headers: Record<string, string>; n: number }[] = [];
+    for (let start = 0; start < total; start += 500) {
+      const chunk = Array.from({ length: 500 }, (_, j) => {
+        const i = start + j;
+        return i % 2 === 0
+          ? { id: `bulk-${session}-${i}`, app: 'sdk-agent', event_type: 'llm_response', session_id: session, payload: { i, duration: 0.2 } }
+          : { source_app: 'cc', session_id: session, hook_event_type: 'PreToolUse', payload: { tool_name: 'Read', i }, timestamp: Date.now() };
+      });
+      const kind = (start / 500) % 3;
+      if (kind === 0) bodies.push({ body: JSON.stringify(chunk), headers: { 'content-type': 'application/json' }, n: 500 });
+      else if (kind === 1) bodies.push({ body: gzipSync(JSON.stringify(chunk)), headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' }, n: 500 });
+      else bodies.push({ body: chunk.map((c) => JSON.stringify(c)).join('\n'), headers: { 'content-type': 'application/x-ndjson' }, n: 500 });
+    }
+    // 4 concurrent clients.
+    let next = 0;
+    let accepted = 0;
+    await Promise.all(
+      Array.from({ length: 4 }, async () => {
+        while (next < bodies.length) {
+          const b = bodies[next++]!;
+          const r = await fetch(`${base}/events/batch`, { method: 'POST', headers: b.headers, body: b.body });
+          assert.equal(r.status, 202, await r.clone().text());
+          accepted += ((await r.json()) as { accepted: number }).accepted;
+        }
+      }),
+    );
+    assert.equal(accepted, total);
+    await waitFor('all events stored', async () => (await countSession(session)) === total, 60_000, 250);
+    const distinct = await queryOne<{ n: string }>(db.url, 'SELECT count(DISTINCT id) AS n FROM events WHERE session_id = $1', [session]);
+    assert.equal(Number(distinct.n), total);
+
+    // Replaying the same client ids through the API stores nothing new.
+    const replay = await fetch(`${base}/events`, {
+      method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify([{ id: `bulk-${session}-0`, app: 'sdk-agent', event_type: 'llm_response', session_id: session, payload: {}, timestamp: (await queryOne<{ ts: Date }>(db.url, 'SELECT ts FROM events WHERE id = $1', [`bulk-${session}-0`])).ts.toISOString() }]),
+    });
+    assert.equal(replay.status, 202);
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.equal(await countSession(session), total);
+
+    const viaApi = await fetch(`${base}/events?session_id=${session}&limit=5`);
+    assert.equal(((await viaApi.json()) as unknown[]).length, 5);
+  });
+
+  it('delivers a posted event to a WebSocket subscriber through the Kafka tail', async () => {
+    const session = uniq('live-');
+    const ws = await WsProbe.connect(`ws://127.0.0.1:${port}/ws`);
+    ws.send({ type: 'subscribe', id: 'mine', filter: { session_id: session, severity: 3 } });
+    await ws.waitFor((m) => m.type === 'subscribed');
+    const t0 = Date.now();
+    await fetch(`${base}/events`, {
+      method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify([
+        { app: 'live', event_type: 'info', session_id: session, payload: {} },
+        { app: 'live', event_type: 'error', session_id: session, payload: { why: 'boom' } },
+      ]),
+    });
+    const got = await ws.waitFor((m) => m.type === 'event', 5_000);
+    const ms = Date.now() - t0;
+    assert.equal((got.data as { event_type: string }).event_type, 'error', 'the severity filter holds back the info event');
+    assert.ok(ms < 5_000);
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(ws.messages.filter((m) => m.type === 'event').length, 1);
+    ws.close();
+  });
+
+  it('stores events that fleets produce straight to Kafka (raw and canonical)', async () => {
+    const session = uniq('direct-');
+    const producer = kafka.producer({ idempotent: true });
+    await producer.connect();
+    await producer.send({
+      topic: `${prefix}fleetscope.events.v1`,
+      messages: [
+        { key: `default:${session}`, value: JSON.stringify({ app: 'fleet', event_type: 'tool_use', session_id: session, payload: { n: 1 } }) },
+        { key: `default:${session}`, value: JSON.stringify({ source_app: 'cc', session_id: session, hook_event_type: 'Stop', payload: {} }) },
+      ],
+    });
+    await producer.disconnect();
+    await waitFor('direct events stored', async () => (await countSession(session)) === 2, 30_000, 200);
+    const sources = await queryOne<{ s: string[] }>(db.url, 'SELECT array_agg(source ORDER BY source) AS s FROM events WHERE session_id = $1', [session]);
+    assert.deepEqual(sources.s, ['kafka', 'kafka']);
+  });
+
+  it('sends poison messages to the dead-letter topic with the reason, and keeps going', async () => {
+    const session = uniq('poison-');
+    const producer = kafka.producer();
+    await producer.connect();
+    const key = `default:${session}`; // same key → same partition as the valid event after it
+    await producer.send({
+      topic: `${prefix}fleetscope.events.v1`,
+      messages: [
+        { key, value: '{this is not json' },
+        { key, value: JSON.stringify({ app: 'fleet', session_id: session, payload: {} }) }, // no event_type
+        { key, value: JSON.stringify({ app: 'fleet', event_type: 'after-poison', session_id: session, payload: {} }) },
+      ],
+    });
+    await producer.disconnect();
+    await waitFor('the valid event after the poison stored', async () => (await countSession(session)) === 1, 30_000, 200);
+
+    const consumer = kafka.consumer({ groupId: uniq('dlq-reader-') });
+    await consumer.connect();
+    await consumer.subscribe({ topic: `${prefix}fleetscope.events.dlq.v1`, fromBeginning: true });
+    const dead: { value: string; error: string; offset: string }[] = [];
+    await consumer.run({
+      eachMessage: async ({ message }) => {
+        dead.push({
+          value: message.value?.toString() ?? '',
+          error: message.headers?.['x-fleetscope-error']?.toString() ?? '',
+          offset: message.headers?.['x-fleetscope-source-offset']?.toString() ?? '',
+        });
+      },
+    });
+    await waitFor('two dead letters', async () => dead.length >= 2, 30_000, 200);
+    await consumer.disconnect();
+    const mine = dead.filter((d) => d.value.includes('not json') || d.value.includes(session));
+    assert.equal(mine.length, 2);
+    assert.ok(mine.every((d) => d.error.length > 0 && d.offset !== ''));
+    assert.ok(mine.some((d) => /event_type/.test(d.error)), JSON.stringify(mine));
+  });
+});
