@@ -29,6 +29,8 @@ export async function startWorkers(config: AppConfig, log: Logger): Promise<Runn
     brokers: config.kafka.brokers,
     clientId: `${config.kafka.clientId}-workers-dlq`,
     maxPending: 100_000,
+    // Dead letters are few and read by people and ad-hoc tools: use the codec every client has.
+    compression: 'gzip',
   });
   await dlq.connect();
 

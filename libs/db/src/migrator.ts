@@ -39,10 +39,8 @@ export async function detectFlavor(db: SqlClient): Promise<StorageFlavor> {
     "SELECT count(*)::int AS n FROM pg_extension WHERE extname = 'timescaledb'",
   );
   if ((installed.rows[0]?.n ?? 0) > 0) return 'timescaledb';
-  const available = await db.query<{ n: number }>(
-    "SELECT count(*)::int AS n FROM pg_available_extensions WHERE name = 'timescaledb'",
-  );
-  if ((available.rows[0]?.n ?? 0) === 0) return 'postgres';
+  // NOTE: PGlite lists no extensions in pg_available_extensions although it can create
+  // TimescaleDB, so try to create it rather than trust that view.
   try {
     await db.exec('CREATE EXTENSION IF NOT EXISTS timescaledb');
     return 'timescaledb';

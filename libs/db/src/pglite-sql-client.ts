@@ -19,7 +19,8 @@ export class PgliteSqlClient implements SqlClient {
     if (dataDir) mkdirSync(dataDir, { recursive: true });
     // NOTE: the WASM module is instantiated here, not at import: cluster-mode processes that
     // import this file never pay for it.
-    const db = new PGlite(dataDir, { extensions: { timescaledb } });
+    // NOTE: PGlite(undefined, options) ignores the options; pass memory:// explicitly.
+    const db = new PGlite(dataDir ?? 'memory://', { extensions: { timescaledb } });
     await db.waitReady;
     return new PgliteSqlClient(db);
   }
