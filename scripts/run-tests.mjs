@@ -2,7 +2,7 @@
 //   unit:        libs/*/dist/**/*.spec.js, apps/*/dist/**/*.spec.js  (no services needed)
 //   integration: test/dist/integration/*.test.js (real Kafka, PostgreSQL, processes)
 import { spawnSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 const tier = process.argv[2];
@@ -27,7 +27,9 @@ let files;
 let concurrency;
 if (tier === 'unit') {
   files = ['libs', 'apps'].flatMap((top) =>
-    readdirSync(join(root, top)).flatMap((pkg) => walk(join(root, top, pkg, 'dist'), (n) => n.endsWith('.spec.js'))),
+    readdirSync(join(root, top)).flatMap((pkg) =>
+      walk(join(root, top, pkg, 'dist'), (n) => n.endsWith('.spec.js')),
+    ),
   );
   concurrency = 2;
 } else if (tier === 'integration') {
@@ -44,9 +46,18 @@ if (files.length === 0) {
   console.error(`no ${tier} test files found: did the build run?`);
   process.exit(1);
 }
+mkdirSync(join(root, 'test-results'), { recursive: true });
 const r = spawnSync(
   process.execPath,
-  ['--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...files.sort()],
+  [
+    '--test',
+    `--test-concurrency=${concurrency}`,
+    '--test-reporter=spec',
+    '--test-reporter-destination=stdout',
+    '--test-reporter=tap',
+    `--test-reporter-destination=${join(root, 'test-results', `${tier}.tap`)}`,
+    ...files.sort(),
+  ],
   { stdio: 'inherit', cwd: root },
 );
 process.exit(r.status ?? 1);

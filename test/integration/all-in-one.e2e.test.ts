@@ -17,7 +17,13 @@ describe('all-in-one: HTTP and WebSocket end to end', () => {
   let port: number;
   let api: Proc;
   let base: string;
-  const env = () => ({ DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', MAX_BODY_BYTES: String(256 * 1024), MAX_EVENT_BYTES: String(64 * 1024) });
+  const env = () => ({
+    DATA_DIR: dataDir,
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    MAX_BODY_BYTES: String(256 * 1024),
+    MAX_EVENT_BYTES: String(64 * 1024),
+  });
 
   before(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'fleetscope-aio-'));
@@ -53,19 +59,35 @@ describe('all-in-one: HTTP and WebSocket end to end', () => {
 
     const t0 = Date.now();
     const generic = await post('/events', {
-      app: 'MyGPT-Agent', event_type: 'llm_response', session_id: session, summary: 'Received response',
-      payload: { provider: 'openai', model: 'gpt-4', duration: 1.23, usage: { prompt_tokens: 12, completion_tokens: 30 } },
+      app: 'MyGPT-Agent',
+      event_type: 'llm_response',
+      session_id: session,
+      summary: 'Received response',
+      payload: {
+        provider: 'openai',
+        model: 'gpt-4',
+        duration: 1.23,
+        usage: { prompt_tokens: 12, completion_tokens: 30 },
+      },
     });
     assert.equal(generic.status, 202);
     const hook = await post('/events', {
-      source_app: 'cc-fleet', session_id: session, hook_event_type: 'PostToolUseFailure',
+      source_app: 'cc-fleet',
+      session_id: session,
+      hook_event_type: 'PostToolUseFailure',
       payload: { tool_name: 'Bash', tool_input: { command: 'npm test' }, error: 'exit 1' },
-      timestamp: Date.now(), model_name: 'claude-sonnet-4-5-20250929', tool_use_id: 'toolu_01', is_interrupt: false,
+      timestamp: Date.now(),
+      model_name: 'claude-sonnet-4-5-20250929',
+      tool_use_id: 'toolu_01',
+      is_interrupt: false,
     });
     assert.equal(hook.status, 202);
     const hookBody = (await hook.json()) as { id: string; ids: string[] };
 
-    const live = await ws.waitFor((m) => m.type === 'event' && (m.data as { id: string }).id === hookBody.id, 5_000);
+    const live = await ws.waitFor(
+      (m) => m.type === 'event' && (m.data as { id: string }).id === hookBody.id,
+      5_000,
+    );
     const latencyMs = Date.now() - t0;
     assert.equal(live.subscription, 's1');
     assert.ok(latencyMs < 5_000, `live delivery took ${latencyMs} ms`);
@@ -98,47 +120,283 @@ describe('all-in-one: HTTP and WebSocket end to end', () => {
 
   it('answers 30+ malformed inputs with a clear 4xx and still stores the valid events of the session', async () => {
     const session = uniq('bad-');
-    const valid = (i: number) => ({ app: 'a', event_type: 'tool_use', session_id: session, payload: { i } });
-    const cases: { body: string | Buffer; headers?: Record<string, string>; status: number; field?: string }[] = [
+    const valid = (i: number) => ({
+      app: 'a',
+      event_type: 'tool_use',
+      session_id: session,
+      payload: { i },
+    });
+    const cases: {
+      body: string | Buffer;
+      headers?: Record<string, string>;
+      status: number;
+      field?: string;
+    }[] = [
       { body: '{bad json', status: 400, field: '(body)' },
       { body: '', status: 400 },
       { body: 'null', status: 400, field: '(body)' },
       { body: '42', status: 400, field: '(body)' },
       { body: '"text"', status: 400, field: '(body)' },
       { body: '[]', status: 400, field: '(body)' },
-      { body: JSON.stringify({ event_type: 'x', session_id: session, payload: {} }), status: 400, field: 'app' },
-      { body: JSON.stringify({ app: 'a', session_id: session, payload: {} }), status: 400, field: 'event_type' },
-      { body: JSON.stringify({ app: 'a', event_type: 'x', session_id: session }), status: 400, field: 'payload' },
-      { body: JSON.stringify({ app: 'a', event_type: 'x', session_id: session, payload: null }), status: 400, field: 'payload' },
-      { body: JSON.stringify({ app: '', event_type: 'x', session_id: session, payload: {} }), status: 400, field: 'app' },
-      { body: JSON.stringify({ app: 7, event_type: 'x', session_id: session, payload: {} }), status: 400, field: 'app' },
-      { body: JSON.stringify({ app: 'a', event_type: ['x'], session_id: session, payload: {} }), status: 400, field: 'event_type' },
-      { body: JSON.stringify({ app: 'a', event_type: 'x', session_id: 5, payload: {} }), status: 400, field: 'session_id' },
-      { body: JSON.stringify({ app: 'a', event_type: 'x', session_id: session, payload: {}, timestamp: 'yesterday' }), status: 400, field: 'timestamp' },
-      { body: JSON.stringify({ app: 'a', event_type: 'x', session_id: session, payload: {}, timestamp: '2999-01-01T00:00:00Z' }), status: 400, field: 'timestamp' },
-      { body: JSON.stringify({ app: 'a', event_type: 'x', session_id: session, payload: {}, timestamp: '1990-01-01T00:00:00Z' }), status: 400, field: 'timestamp' },
-      { body: JSON.stringify({ app: 'a', event_type: 'x', session_id: session, payload: {}, severity: 9 }), status: 400, field: 'severity' },
-      { body: JSON.stringify({ app: 'a', event_type: 'x', session_id: session, payload: {}, severity: 'high' }), status: 400, field: 'severity' },
-      { body: JSON.stringify({ app: 'a', event_type: 'x', session_id: session, payload: {}, duration_ms: -5 }), status: 400, field: 'duration_ms' },
-      { body: JSON.stringify({ app: 'a', event_type: 'x', session_id: session, payload: {}, duration_ms: 'slow' }), status: 400, field: 'duration_ms' },
-      { body: JSON.stringify({ app: 'a', event_type: 'x', session_id: session, payload: {}, input_tokens: -1 }), status: 400, field: 'input_tokens' },
-      { body: JSON.stringify({ app: 'a', event_type: 'x', session_id: session, payload: {}, output_tokens: 1.5 }), status: 400, field: 'output_tokens' },
-      { body: JSON.stringify({ app: 'a', event_type: 'x', session_id: session, payload: {}, cost_usd: -0.1 }), status: 400, field: 'cost_usd' },
-      { body: JSON.stringify({ app: 'a', event_type: 'x', session_id: session, payload: {}, tags: 'prod' }), status: 400, field: 'tags' },
-      { body: JSON.stringify({ app: 'a', event_type: 'x', session_id: session, payload: {}, tags: { env: { nested: true } } }), status: 400, field: 'tags.env' },
-      { body: JSON.stringify({ app: 'a', event_type: 'x', session_id: session, payload: {}, summary: 'x'.repeat(5000) }), status: 400, field: 'summary' },
-      { body: JSON.stringify({ app: 'a'.repeat(300), event_type: 'x', session_id: session, payload: {} }), status: 400, field: 'app' },
-      { body: JSON.stringify({ app: 'a', event_type: 'x', session_id: session, payload: {}, id: 'has space' }), status: 400, field: 'id' },
-      { body: JSON.stringify({ app: 'a', event_type: 'x', session_id: session, payload: {}, status: 'maybe' }), status: 400, field: 'status' },
-      { body: JSON.stringify({ source_app: 'cc', hook_event_type: 'Stop', payload: {} }), status: 400, field: 'session_id' },
-      { body: JSON.stringify({ source_app: 'cc', session_id: session, payload: {} }), status: 400, field: 'hook_event_type' },
-      { body: JSON.stringify({ source_app: 'cc', session_id: session, hook_event_type: 'Stop', payload: {}, timestamp: 'now' }), status: 400, field: 'timestamp' },
-      { body: JSON.stringify({ app: 'a', event_type: 'x', session_id: session, payload: { blob: 'x'.repeat(70 * 1024) } }), status: 400, field: '(event)' },
+      {
+        body: JSON.stringify({ event_type: 'x', session_id: session, payload: {} }),
+        status: 400,
+        field: 'app',
+      },
+      {
+        body: JSON.stringify({ app: 'a', session_id: session, payload: {} }),
+        status: 400,
+        field: 'event_type',
+      },
+      {
+        body: JSON.stringify({ app: 'a', event_type: 'x', session_id: session }),
+        status: 400,
+        field: 'payload',
+      },
+      {
+        body: JSON.stringify({ app: 'a', event_type: 'x', session_id: session, payload: null }),
+        status: 400,
+        field: 'payload',
+      },
+      {
+        body: JSON.stringify({ app: '', event_type: 'x', session_id: session, payload: {} }),
+        status: 400,
+        field: 'app',
+      },
+      {
+        body: JSON.stringify({ app: 7, event_type: 'x', session_id: session, payload: {} }),
+        status: 400,
+        field: 'app',
+      },
+      {
+        body: JSON.stringify({ app: 'a', event_type: ['x'], session_id: session, payload: {} }),
+        status: 400,
+        field: 'event_type',
+      },
+      {
+        body: JSON.stringify({ app: 'a', event_type: 'x', session_id: 5, payload: {} }),
+        status: 400,
+        field: 'session_id',
+      },
+      {
+        body: JSON.stringify({
+          app: 'a',
+          event_type: 'x',
+          session_id: session,
+          payload: {},
+          timestamp: 'yesterday',
+        }),
+        status: 400,
+        field: 'timestamp',
+      },
+      {
+        body: JSON.stringify({
+          app: 'a',
+          event_type: 'x',
+          session_id: session,
+          payload: {},
+          timestamp: '2999-01-01T00:00:00Z',
+        }),
+        status: 400,
+        field: 'timestamp',
+      },
+      {
+        body: JSON.stringify({
+          app: 'a',
+          event_type: 'x',
+          session_id: session,
+          payload: {},
+          timestamp: '1990-01-01T00:00:00Z',
+        }),
+        status: 400,
+        field: 'timestamp',
+      },
+      {
+        body: JSON.stringify({
+          app: 'a',
+          event_type: 'x',
+          session_id: session,
+          payload: {},
+          severity: 9,
+        }),
+        status: 400,
+        field: 'severity',
+      },
+      {
+        body: JSON.stringify({
+          app: 'a',
+          event_type: 'x',
+          session_id: session,
+          payload: {},
+          severity: 'high',
+        }),
+        status: 400,
+        field: 'severity',
+      },
+      {
+        body: JSON.stringify({
+          app: 'a',
+          event_type: 'x',
+          session_id: session,
+          payload: {},
+          duration_ms: -5,
+        }),
+        status: 400,
+        field: 'duration_ms',
+      },
+      {
+        body: JSON.stringify({
+          app: 'a',
+          event_type: 'x',
+          session_id: session,
+          payload: {},
+          duration_ms: 'slow',
+        }),
+        status: 400,
+        field: 'duration_ms',
+      },
+      {
+        body: JSON.stringify({
+          app: 'a',
+          event_type: 'x',
+          session_id: session,
+          payload: {},
+          input_tokens: -1,
+        }),
+        status: 400,
+        field: 'input_tokens',
+      },
+      {
+        body: JSON.stringify({
+          app: 'a',
+          event_type: 'x',
+          session_id: session,
+          payload: {},
+          output_tokens: 1.5,
+        }),
+        status: 400,
+        field: 'output_tokens',
+      },
+      {
+        body: JSON.stringify({
+          app: 'a',
+          event_type: 'x',
+          session_id: session,
+          payload: {},
+          cost_usd: -0.1,
+        }),
+        status: 400,
+        field: 'cost_usd',
+      },
+      {
+        body: JSON.stringify({
+          app: 'a',
+          event_type: 'x',
+          session_id: session,
+          payload: {},
+          tags: 'prod',
+        }),
+        status: 400,
+        field: 'tags',
+      },
+      {
+        body: JSON.stringify({
+          app: 'a',
+          event_type: 'x',
+          session_id: session,
+          payload: {},
+          tags: { env: { nested: true } },
+        }),
+        status: 400,
+        field: 'tags.env',
+      },
+      {
+        body: JSON.stringify({
+          app: 'a',
+          event_type: 'x',
+          session_id: session,
+          payload: {},
+          summary: 'x'.repeat(5000),
+        }),
+        status: 400,
+        field: 'summary',
+      },
+      {
+        body: JSON.stringify({
+          app: 'a'.repeat(300),
+          event_type: 'x',
+          session_id: session,
+          payload: {},
+        }),
+        status: 400,
+        field: 'app',
+      },
+      {
+        body: JSON.stringify({
+          app: 'a',
+          event_type: 'x',
+          session_id: session,
+          payload: {},
+          id: 'has space',
+        }),
+        status: 400,
+        field: 'id',
+      },
+      {
+        body: JSON.stringify({
+          app: 'a',
+          event_type: 'x',
+          session_id: session,
+          payload: {},
+          status: 'maybe',
+        }),
+        status: 400,
+        field: 'status',
+      },
+      {
+        body: JSON.stringify({ source_app: 'cc', hook_event_type: 'Stop', payload: {} }),
+        status: 400,
+        field: 'session_id',
+      },
+      {
+        body: JSON.stringify({ source_app: 'cc', session_id: session, payload: {} }),
+        status: 400,
+        field: 'hook_event_type',
+      },
+      {
+        body: JSON.stringify({
+          source_app: 'cc',
+          session_id: session,
+          hook_event_type: 'Stop',
+          payload: {},
+          timestamp: 'now',
+        }),
+        status: 400,
+        field: 'timestamp',
+      },
+      {
+        body: JSON.stringify({
+          app: 'a',
+          event_type: 'x',
+          session_id: session,
+          payload: { blob: 'x'.repeat(70 * 1024) },
+        }),
+        status: 400,
+        field: '(event)',
+      },
       { body: JSON.stringify([1, 2]), status: 400, field: '(item)' },
-      { body: 'x'.repeat(300 * 1024), headers: { 'content-type': 'application/json' }, status: 413 },
+      {
+        body: 'x'.repeat(300 * 1024),
+        headers: { 'content-type': 'application/json' },
+        status: 413,
+      },
       { body: 'hello', headers: { 'content-type': 'text/plain' }, status: 415 },
       { body: JSON.stringify(valid(0)), headers: { 'content-encoding': 'compress' }, status: 415 },
-      { body: Buffer.from('not gzip at all'), headers: { 'content-encoding': 'gzip' }, status: 400 },
+      {
+        body: Buffer.from('not gzip at all'),
+        headers: { 'content-encoding': 'gzip' },
+        status: 400,
+      },
     ];
     assert.ok(cases.length >= 30);
     let accepted = 0;
@@ -149,10 +407,17 @@ describe('all-in-one: HTTP and WebSocket end to end', () => {
       const r = await post('/events', c.body, c.headers);
       const text = await r.text();
       assert.equal(r.status, c.status, `case ${i}: ${text}`);
-      const body = JSON.parse(text) as { error: string; message: string; details?: { field: string; reason: string }[] };
+      const body = JSON.parse(text) as {
+        error: string;
+        message: string;
+        details?: { field: string; reason: string }[];
+      };
       assert.ok(body.message.length > 0, `case ${i} has a message`);
       if (c.field) {
-        assert.ok(body.details?.some((d) => d.field === c.field && d.reason.length > 0), `case ${i} names ${c.field}: ${text}`);
+        assert.ok(
+          body.details?.some((d) => d.field === c.field && d.reason.length > 0),
+          `case ${i} names ${c.field}: ${text}`,
+        );
       }
     }
     const rows = await list(`session_id=${session}&limit=1000`);
@@ -162,7 +427,10 @@ describe('all-in-one: HTTP and WebSocket end to end', () => {
     // A mixed batch keeps the valid items and reports the others by index (207).
     const mixed = await post('/events', [valid(100), { app: 'a' }, valid(101)]);
     assert.equal(mixed.status, 207);
-    const m = (await mixed.json()) as { accepted: number; rejected: { index: number; field: string }[] };
+    const m = (await mixed.json()) as {
+      accepted: number;
+      rejected: { index: number; field: string }[];
+    };
     assert.equal(m.accepted, 2);
     assert.deepEqual([...new Set(m.rejected.map((r) => r.index))], [1]);
     assert.ok(m.rejected.some((r) => r.field === 'event_type'));
@@ -171,16 +439,30 @@ describe('all-in-one: HTTP and WebSocket end to end', () => {
   it('accepts gzip, deflate and NDJSON batches, and pages with a cursor', async () => {
     const session = uniq('batch-');
     const events = Array.from({ length: 25 }, (_, i) => ({
-      app: 'batcher', event_type: i % 5 === 0 ? 'error' : 'step', session_id: session, payload: { i },
+      app: 'batcher',
+      event_type: i % 5 === 0 ? 'error' : 'step',
+      session_id: session,
+      payload: { i },
       timestamp: new Date(Date.now() - (25 - i) * 1000).toISOString(),
     }));
-    const gz = await post('/events', gzipSync(JSON.stringify(events.slice(0, 10))), { 'content-encoding': 'gzip' });
-    assert.equal(gz.status, 202, await gz.clone().text());
-    const df = await post('/events', deflateSync(JSON.stringify(events.slice(10, 15))), { 'content-encoding': 'deflate' });
-    assert.equal(df.status, 202);
-    const nd = await post('/events/batch', events.slice(15).map((e) => JSON.stringify(e)).join('\n') + '\n', {
-      'content-type': 'application/x-ndjson',
+    const gz = await post('/events', gzipSync(JSON.stringify(events.slice(0, 10))), {
+      'content-encoding': 'gzip',
     });
+    assert.equal(gz.status, 202, await gz.clone().text());
+    const df = await post('/events', deflateSync(JSON.stringify(events.slice(10, 15))), {
+      'content-encoding': 'deflate',
+    });
+    assert.equal(df.status, 202);
+    const nd = await post(
+      '/events/batch',
+      events
+        .slice(15)
+        .map((e) => JSON.stringify(e))
+        .join('\n') + '\n',
+      {
+        'content-type': 'application/x-ndjson',
+      },
+    );
     assert.equal(nd.status, 202, await nd.clone().text());
     assert.equal(((await nd.json()) as { accepted: number }).accepted, 10);
 
@@ -210,13 +492,31 @@ describe('all-in-one: HTTP and WebSocket end to end', () => {
   it('finds events by full-text search and by tags', async () => {
     const session = uniq('search-');
     await post('/events', [
-      { app: 's', event_type: 'note', session_id: session, summary: 'database connection refused', payload: {}, tags: { env: 'prod' } },
-      { app: 's', event_type: 'note', session_id: session, summary: 'all good', payload: { detail: 'refused nothing' }, tags: { env: 'dev' } },
+      {
+        app: 's',
+        event_type: 'note',
+        session_id: session,
+        summary: 'database connection refused',
+        payload: {},
+        tags: { env: 'prod' },
+      },
+      {
+        app: 's',
+        event_type: 'note',
+        session_id: session,
+        summary: 'all good',
+        payload: { detail: 'refused nothing' },
+        tags: { env: 'dev' },
+      },
     ]);
     const hits = await list(`session_id=${session}&search=database`);
     assert.equal(hits.length, 1);
     assert.equal(hits[0]!.summary, 'database connection refused');
-    assert.equal((await list(`session_id=${session}&search=refused`)).length, 2, 'payload text is searched too');
+    assert.equal(
+      (await list(`session_id=${session}&search=refused`)).length,
+      2,
+      'payload text is searched too',
+    );
     const prod = await list(`session_id=${session}&tags=env:prod`);
     assert.equal(prod.length, 1);
   });
@@ -234,7 +534,11 @@ describe('all-in-one: HTTP and WebSocket end to end', () => {
 
   it('keeps events across a restart (persisted under DATA_DIR)', async () => {
     const session = uniq('persist-');
-    assert.equal((await post('/events', { app: 'p', event_type: 'x', session_id: session, payload: {} })).status, 202);
+    assert.equal(
+      (await post('/events', { app: 'p', event_type: 'x', session_id: session, payload: {} }))
+        .status,
+      202,
+    );
     await api.stop();
     api = startApi(env(), ['--all-in-one']);
     await waitReady(`${base}/ready`, api, 120_000);
@@ -253,7 +557,16 @@ describe('all-in-one: auth', () => {
     dataDir = mkdtempSync(join(tmpdir(), 'fleetscope-auth-'));
     port = await freePort();
     base = `http://127.0.0.1:${port}`;
-    api = startApi({ DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', ENABLE_AUTH: 'true', OBSERVABILITY_API_KEY: key }, ['--all-in-one']);
+    api = startApi(
+      {
+        DATA_DIR: dataDir,
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        ENABLE_AUTH: 'true',
+        OBSERVABILITY_API_KEY: key,
+      },
+      ['--all-in-one'],
+    );
     await waitReady(`${base}/ready`, api, 120_000);
   });
   after(async () => {
@@ -265,8 +578,26 @@ describe('all-in-one: auth', () => {
     const body = JSON.stringify({ app: 'a', event_type: 'x', payload: {} });
     const h = { 'content-type': 'application/json' };
     assert.equal((await fetch(`${base}/events`, { method: 'POST', headers: h, body })).status, 401);
-    assert.equal((await fetch(`${base}/events`, { method: 'POST', headers: { ...h, authorization: 'Bearer wrong' }, body })).status, 401);
-    assert.equal((await fetch(`${base}/events`, { method: 'POST', headers: { ...h, authorization: `Bearer ${key}` }, body })).status, 202);
+    assert.equal(
+      (
+        await fetch(`${base}/events`, {
+          method: 'POST',
+          headers: { ...h, authorization: 'Bearer wrong' },
+          body,
+        })
+      ).status,
+      401,
+    );
+    assert.equal(
+      (
+        await fetch(`${base}/events`, {
+          method: 'POST',
+          headers: { ...h, authorization: `Bearer ${key}` },
+          body,
+        })
+      ).status,
+      202,
+    );
     assert.equal((await fetch(`${base}/events`, { headers: { 'x-api-key': key } })).status, 200);
     assert.equal((await fetch(`${base}/events`)).status, 401);
     assert.equal((await fetch(`${base}/health`)).status, 200, 'probes stay public');

@@ -3,7 +3,14 @@ import assert from 'node:assert/strict';
 import { Kafka, logLevel } from 'kafkajs';
 import { createTestDatabase, queryOne } from '../support/database';
 import { servicesEnv, uniq } from '../support/env';
-import { freePort, startApi, startWorkers, waitFor, waitReady, type Proc } from '../support/processes';
+import {
+  freePort,
+  startApi,
+  startWorkers,
+  waitFor,
+  waitReady,
+  type Proc,
+} from '../support/processes';
 
 const metric = (text: string, name: string, outcome: string): number => {
   const m = new RegExp(`^${name}\\{outcome="${outcome}"\\} (\\d+)`, 'm').exec(text);
@@ -23,7 +30,11 @@ describe('cluster: exactly once under kill -9 of a worker', () => {
   let workers: Proc | undefined;
   let env: Record<string, string>;
   let base: string;
-  const kafka = new Kafka({ brokers: services.KAFKA_BROKERS.split(','), clientId: 'fleetscope-test', logLevel: logLevel.NOTHING });
+  const kafka = new Kafka({
+    brokers: services.KAFKA_BROKERS.split(','),
+    clientId: 'fleetscope-test',
+    logLevel: logLevel.NOTHING,
+  });
 
   before(async () => {
     db = await createTestDatabase();
@@ -57,25 +68,37 @@ describe('cluster: exactly once under kill -9 of a worker', () => {
     await admin.disconnect();
   });
 
-  const count = async () => Number((await queryOne<{ n: string }>(db.url, 'SELECT count(*) AS n FROM events')).n);
+  const count = async () =>
+    Number((await queryOne<{ n: string }>(db.url, 'SELECT count(*) AS n FROM events')).n);
 
   it('stores every event exactly once although the worker was SIGKILLed mid-stream', async () => {
     const total = 30_000;
     // Produce everything first (no worker running), so the worker has a backlog to chew on.
     for (let start = 0; start < total; start += 1000) {
       const batch = Array.from({ length: 1000 }, (_, j) => ({
-        app: `agent-${(start + j) % 7}`, event_type: (start + j) % 10 === 0 ? 'error' : 'tool_use',
-        session_id: `s-${(start + j) % 97}`, payload: { i: start + j },
+        app: `agent-${(start + j) % 7}`,
+        event_type: (start + j) % 10 === 0 ? 'error' : 'tool_use',
+        session_id: `s-${(start + j) % 97}`,
+        payload: { i: start + j },
       }));
-      const r = await fetch(`${base}/events/batch`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(batch) });
+      const r = await fetch(`${base}/events/batch`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(batch),
+      });
       assert.equal(r.status, 202);
     }
 
     workers = startWorkers(env);
-    await waitFor('the first worker to store part of the backlog', async () => {
-      const n = await count();
-      return n > total * 0.15 ? n : undefined;
-    }, 120_000, 20);
+    await waitFor(
+      'the first worker to store part of the backlog',
+      async () => {
+        const n = await count();
+        return n > total * 0.15 ? n : undefined;
+      },
+      120_000,
+      20,
+    );
     await workers.kill9();
     const atKill = await count();
     assert.ok(atKill < total, `the kill must land mid-stream (stored ${atKill} of ${total})`);
@@ -84,15 +107,27 @@ describe('cluster: exactly once under kill -9 of a worker', () => {
 
     workers = startWorkers(env);
     await waitReady(`http://127.0.0.1:${env.WORKER_METRICS_PORT}/ready`, workers, 90_000);
-    await waitFor('the backlog to be fully stored', async () => (await count()) === total, 120_000, 200);
+    await waitFor(
+      'the backlog to be fully stored',
+      async () => (await count()) === total,
+      120_000,
+      200,
+    );
 
-    const distinct = await queryOne<{ n: string }>(db.url, 'SELECT count(DISTINCT id) AS n FROM events');
+    const distinct = await queryOne<{ n: string }>(
+      db.url,
+      'SELECT count(DISTINCT id) AS n FROM events',
+    );
     assert.equal(Number(distinct.n), total);
 
     const text = await (await fetch(`http://127.0.0.1:${env.WORKER_METRICS_PORT}/metrics`)).text();
     const inserted = metric(text, 'fleetscope_worker_messages_total', 'inserted');
     const duplicates = metric(text, 'fleetscope_worker_messages_total', 'duplicate');
-    assert.equal(duplicates, 0, 'the second worker re-applied nothing: offsets were committed with the data');
+    assert.equal(
+      duplicates,
+      0,
+      'the second worker re-applied nothing: offsets were committed with the data',
+    );
     assert.equal(inserted, total - atKill);
 
     // The stored offsets cover the topic exactly: their sum is the number of messages.
@@ -101,7 +136,11 @@ describe('cluster: exactly once under kill -9 of a worker', () => {
     const offsets = await admin.fetchTopicOffsets(`${prefix}fleetscope.events.v1`);
     await admin.disconnect();
     const high = offsets.reduce((s, o) => s + Number(o.high), 0);
-    const stored = await queryOne<{ n: string }>(db.url, 'SELECT sum(next_offset) AS n FROM consumer_offsets WHERE group_id = $1', [env.WORKER_GROUP_ID]);
+    const stored = await queryOne<{ n: string }>(
+      db.url,
+      'SELECT sum(next_offset) AS n FROM consumer_offsets WHERE group_id = $1',
+      [env.WORKER_GROUP_ID],
+    );
     assert.equal(high, total);
     assert.equal(Number(stored.n), total);
   });

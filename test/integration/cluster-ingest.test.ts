@@ -4,7 +4,14 @@ import { gzipSync } from 'node:zlib';
 import { Kafka, logLevel } from 'kafkajs';
 import { createTestDatabase, queryOne } from '../support/database';
 import { servicesEnv, uniq } from '../support/env';
-import { freePort, startApi, startWorkers, waitFor, waitReady, type Proc } from '../support/processes';
+import {
+  freePort,
+  startApi,
+  startWorkers,
+  waitFor,
+  waitReady,
+  type Proc,
+} from '../support/processes';
 import { WsProbe } from '../support/ws-client';
 
 /**
@@ -21,7 +28,11 @@ describe('cluster: HTTP → Kafka → workers → PostgreSQL', () => {
   let base: string;
   let port: number;
   let env: Record<string, string>;
-  const kafka = new Kafka({ brokers: services.KAFKA_BROKERS.split(','), clientId: 'fleetscope-test', logLevel: logLevel.NOTHING });
+  const kafka = new Kafka({
+    brokers: services.KAFKA_BROKERS.split(','),
+    clientId: 'fleetscope-test',
+    logLevel: logLevel.NOTHING,
+  });
 
   before(async () => {
     db = await createTestDatabase();
@@ -56,7 +67,15 @@ describe('cluster: HTTP → Kafka → workers → PostgreSQL', () => {
   });
 
   const countSession = async (session: string) =>
-    Number((await queryOne<{ n: string }>(db.url, 'SELECT count(*) AS n FROM events WHERE session_id = $1', [session])).n);
+    Number(
+      (
+        await queryOne<{ n: string }>(
+          db.url,
+          'SELECT count(*) AS n FROM events WHERE session_id = $1',
+          [session],
+        )
+      ).n,
+    );
 
   it('stores 10k events sent over HTTP in every dialect exactly once', async () => {
     const session = uniq('bulk-');
@@ -66,13 +85,40 @@ describe('cluster: HTTP → Kafka → workers → PostgreSQL', () => {
       const chunk = Array.from({ length: 500 }, (_, j) => {
         const i = start + j;
         return i % 2 === 0
-          ? { id: `bulk-${session}-${i}`, app: 'sdk-agent', event_type: 'llm_response', session_id: session, payload: { i, duration: 0.2 } }
-          : { source_app: 'cc', session_id: session, hook_event_type: 'PreToolUse', payload: { tool_name: 'Read', i }, timestamp: Date.now() };
+          ? {
+              id: `bulk-${session}-${i}`,
+              app: 'sdk-agent',
+              event_type: 'llm_response',
+              session_id: session,
+              payload: { i, duration: 0.2 },
+            }
+          : {
+              source_app: 'cc',
+              session_id: session,
+              hook_event_type: 'PreToolUse',
+              payload: { tool_name: 'Read', i },
+              timestamp: Date.now(),
+            };
       });
       const kind = (start / 500) % 3;
-      if (kind === 0) bodies.push({ body: JSON.stringify(chunk), headers: { 'content-type': 'application/json' }, n: 500 });
-      else if (kind === 1) bodies.push({ body: gzipSync(JSON.stringify(chunk)), headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' }, n: 500 });
-      else bodies.push({ body: chunk.map((c) => JSON.stringify(c)).join('\n'), headers: { 'content-type': 'application/x-ndjson' }, n: 500 });
+      if (kind === 0)
+        bodies.push({
+          body: JSON.stringify(chunk),
+          headers: { 'content-type': 'application/json' },
+          n: 500,
+        });
+      else if (kind === 1)
+        bodies.push({
+          body: gzipSync(JSON.stringify(chunk)),
+          headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' },
+          n: 500,
+        });
+      else
+        bodies.push({
+          body: chunk.map((c) => JSON.stringify(c)).join('\n'),
+          headers: { 'content-type': 'application/x-ndjson' },
+          n: 500,
+        });
     }
     // 4 concurrent clients.
     let next = 0;
@@ -81,21 +127,48 @@ describe('cluster: HTTP → Kafka → workers → PostgreSQL', () => {
       Array.from({ length: 4 }, async () => {
         while (next < bodies.length) {
           const b = bodies[next++]!;
-          const r = await fetch(`${base}/events/batch`, { method: 'POST', headers: b.headers, body: b.body });
+          const r = await fetch(`${base}/events/batch`, {
+            method: 'POST',
+            headers: b.headers,
+            body: b.body,
+          });
           assert.equal(r.status, 202, await r.clone().text());
           accepted += ((await r.json()) as { accepted: number }).accepted;
         }
       }),
     );
     assert.equal(accepted, total);
-    await waitFor('all events stored', async () => (await countSession(session)) === total, 60_000, 250);
-    const distinct = await queryOne<{ n: string }>(db.url, 'SELECT count(DISTINCT id) AS n FROM events WHERE session_id = $1', [session]);
+    await waitFor(
+      'all events stored',
+      async () => (await countSession(session)) === total,
+      60_000,
+      250,
+    );
+    const distinct = await queryOne<{ n: string }>(
+      db.url,
+      'SELECT count(DISTINCT id) AS n FROM events WHERE session_id = $1',
+      [session],
+    );
     assert.equal(Number(distinct.n), total);
 
     // Replaying the same client ids through the API stores nothing new.
     const replay = await fetch(`${base}/events`, {
-      method: 'POST', headers: { 'content-type': 'application/json' },
-      body: JSON.stringify([{ id: `bulk-${session}-0`, app: 'sdk-agent', event_type: 'llm_response', session_id: session, payload: {}, timestamp: (await queryOne<{ ts: Date }>(db.url, 'SELECT ts FROM events WHERE id = $1', [`bulk-${session}-0`])).ts.toISOString() }]),
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify([
+        {
+          id: `bulk-${session}-0`,
+          app: 'sdk-agent',
+          event_type: 'llm_response',
+          session_id: session,
+          payload: {},
+          timestamp: (
+            await queryOne<{ ts: Date }>(db.url, 'SELECT ts FROM events WHERE id = $1', [
+              `bulk-${session}-0`,
+            ])
+          ).ts.toISOString(),
+        },
+      ]),
     });
     assert.equal(replay.status, 202);
     await new Promise((r) => setTimeout(r, 1500));
@@ -112,7 +185,8 @@ describe('cluster: HTTP → Kafka → workers → PostgreSQL', () => {
     await ws.waitFor((m) => m.type === 'subscribed');
     const t0 = Date.now();
     await fetch(`${base}/events`, {
-      method: 'POST', headers: { 'content-type': 'application/json' },
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
       body: JSON.stringify([
         { app: 'live', event_type: 'info', session_id: session, payload: {} },
         { app: 'live', event_type: 'error', session_id: session, payload: { why: 'boom' } },
@@ -120,7 +194,11 @@ describe('cluster: HTTP → Kafka → workers → PostgreSQL', () => {
     });
     const got = await ws.waitFor((m) => m.type === 'event', 5_000);
     const ms = Date.now() - t0;
-    assert.equal((got.data as { event_type: string }).event_type, 'error', 'the severity filter holds back the info event');
+    assert.equal(
+      (got.data as { event_type: string }).event_type,
+      'error',
+      'the severity filter holds back the info event',
+    );
     assert.ok(ms < 5_000);
     await new Promise((r) => setTimeout(r, 300));
     assert.equal(ws.messages.filter((m) => m.type === 'event').length, 1);
@@ -134,13 +212,38 @@ describe('cluster: HTTP → Kafka → workers → PostgreSQL', () => {
     await producer.send({
       topic: `${prefix}fleetscope.events.v1`,
       messages: [
-        { key: `default:${session}`, value: JSON.stringify({ app: 'fleet', event_type: 'tool_use', session_id: session, payload: { n: 1 } }) },
-        { key: `default:${session}`, value: JSON.stringify({ source_app: 'cc', session_id: session, hook_event_type: 'Stop', payload: {} }) },
+        {
+          key: `default:${session}`,
+          value: JSON.stringify({
+            app: 'fleet',
+            event_type: 'tool_use',
+            session_id: session,
+            payload: { n: 1 },
+          }),
+        },
+        {
+          key: `default:${session}`,
+          value: JSON.stringify({
+            source_app: 'cc',
+            session_id: session,
+            hook_event_type: 'Stop',
+            payload: {},
+          }),
+        },
       ],
     });
     await producer.disconnect();
-    await waitFor('direct events stored', async () => (await countSession(session)) === 2, 30_000, 200);
-    const sources = await queryOne<{ s: string[] }>(db.url, 'SELECT array_agg(source ORDER BY source) AS s FROM events WHERE session_id = $1', [session]);
+    await waitFor(
+      'direct events stored',
+      async () => (await countSession(session)) === 2,
+      30_000,
+      200,
+    );
+    const sources = await queryOne<{ s: string[] }>(
+      db.url,
+      'SELECT array_agg(source ORDER BY source) AS s FROM events WHERE session_id = $1',
+      [session],
+    );
     assert.deepEqual(sources.s, ['kafka', 'kafka']);
   });
 
@@ -154,11 +257,24 @@ describe('cluster: HTTP → Kafka → workers → PostgreSQL', () => {
       messages: [
         { key, value: '{this is not json' },
         { key, value: JSON.stringify({ app: 'fleet', session_id: session, payload: {} }) }, // no event_type
-        { key, value: JSON.stringify({ app: 'fleet', event_type: 'after-poison', session_id: session, payload: {} }) },
+        {
+          key,
+          value: JSON.stringify({
+            app: 'fleet',
+            event_type: 'after-poison',
+            session_id: session,
+            payload: {},
+          }),
+        },
       ],
     });
     await producer.disconnect();
-    await waitFor('the valid event after the poison stored', async () => (await countSession(session)) === 1, 30_000, 200);
+    await waitFor(
+      'the valid event after the poison stored',
+      async () => (await countSession(session)) === 1,
+      30_000,
+      200,
+    );
 
     const consumer = kafka.consumer({ groupId: uniq('dlq-reader-') });
     await consumer.connect();
@@ -178,6 +294,9 @@ describe('cluster: HTTP → Kafka → workers → PostgreSQL', () => {
     const mine = dead.filter((d) => d.value.includes('not json') || d.value.includes(session));
     assert.equal(mine.length, 2);
     assert.ok(mine.every((d) => d.error.length > 0 && d.offset !== ''));
-    assert.ok(mine.some((d) => /event_type/.test(d.error)), JSON.stringify(mine));
+    assert.ok(
+      mine.some((d) => /event_type/.test(d.error)),
+      JSON.stringify(mine),
+    );
   });
 });

@@ -1,18 +1,33 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
-import { EventsRepository, migrate, PgliteSqlClient, PgSqlClient, type SqlClient } from '@fleetscope/db';
+import {
+  EventsRepository,
+  migrate,
+  PgliteSqlClient,
+  PgSqlClient,
+  type SqlClient,
+} from '@fleetscope/db';
 import { normalizeEvents, type EventEnvelope } from '@fleetscope/domain';
 import { createTestDatabase } from '../support/database';
 import { freePort } from '../support/processes';
 
 function sampleEvents(n: number, session: string): EventEnvelope[] {
   const body = Array.from({ length: n }, (_, i) => ({
-    id: `${session}-${i}`, app: 'storage', event_type: i % 4 === 0 ? 'error' : 'step', session_id: session,
-    summary: i === 0 ? 'disk quota exceeded' : null, payload: { i }, tags: { shard: String(i % 2) },
+    id: `${session}-${i}`,
+    app: 'storage',
+    event_type: i % 4 === 0 ? 'error' : 'step',
+    session_id: session,
+    summary: i === 0 ? 'disk quota exceeded' : null,
+    payload: { i },
+    tags: { shard: String(i % 2) },
     timestamp: new Date(Date.UTC(2026, 10, 20, 12, 0, i)).toISOString(),
   }));
-  const r = normalizeEvents(body, { projectId: 'default', receivedAt: new Date(Date.UTC(2026, 10, 20, 13)), maxEventBytes: 1 << 20 });
+  const r = normalizeEvents(body, {
+    projectId: 'default',
+    receivedAt: new Date(Date.UTC(2026, 10, 20, 13)),
+    maxEventBytes: 1 << 20,
+  });
   assert.equal(r.rejected.length, 0);
   return r.events;
 }
@@ -22,17 +37,39 @@ async function exerciseRepository(db: SqlClient): Promise<void> {
   const repo = new EventsRepository();
   const events = sampleEvents(20, 'store');
   assert.equal(await db.transaction((tx) => repo.insertBatch(tx, events)), 20);
-  assert.equal(await db.transaction((tx) => repo.insertBatch(tx, events)), 0, 'a replay inserts nothing');
+  assert.equal(
+    await db.transaction((tx) => repo.insertBatch(tx, events)),
+    0,
+    'a replay inserts nothing',
+  );
   const page1 = await repo.list(db, { projectId: 'default', sessionId: 'store', limit: 15 });
   assert.equal(page1.length, 15);
   assert.equal(page1[0]!.id, 'store-19', 'newest first');
   const last = page1[14]!;
-  const page2 = await repo.list(db, { projectId: 'default', sessionId: 'store', limit: 15, before: { ts: last.ts, id: last.id } });
+  const page2 = await repo.list(db, {
+    projectId: 'default',
+    sessionId: 'store',
+    limit: 15,
+    before: { ts: last.ts, id: last.id },
+  });
   assert.equal(page2.length, 5);
-  assert.equal((await repo.list(db, { projectId: 'default', minSeverity: 3, limit: 100 })).length, 5);
-  assert.equal((await repo.list(db, { projectId: 'default', search: 'quota', limit: 100 })).length, 1);
-  assert.equal((await repo.list(db, { projectId: 'default', tags: { shard: '1' }, limit: 100 })).length, 10);
-  assert.equal((await repo.list(db, { projectId: 'other', limit: 100 })).length, 0, 'scoped by project');
+  assert.equal(
+    (await repo.list(db, { projectId: 'default', minSeverity: 3, limit: 100 })).length,
+    5,
+  );
+  assert.equal(
+    (await repo.list(db, { projectId: 'default', search: 'quota', limit: 100 })).length,
+    1,
+  );
+  assert.equal(
+    (await repo.list(db, { projectId: 'default', tags: { shard: '1' }, limit: 100 })).length,
+    10,
+  );
+  assert.equal(
+    (await repo.list(db, { projectId: 'other', limit: 100 })).length,
+    0,
+    'scoped by project',
+  );
   const one = await repo.findById(db, 'default', 'store-3');
   assert.deepEqual(one, events[3]);
 }
@@ -71,7 +108,10 @@ describe('storage: TimescaleDB migrations through the pg driver over pglite-sock
     const dims = await db.query<{ column_name: string }>(
       "SELECT column_name FROM timescaledb_information.dimensions WHERE hypertable_name = 'events'",
     );
-    assert.deepEqual(dims.rows.map((r) => r.column_name), ['ts']);
+    assert.deepEqual(
+      dims.rows.map((r) => r.column_name),
+      ['ts'],
+    );
     const again = await migrate(db);
     assert.deepEqual(again.applied, []);
   });
@@ -98,7 +138,9 @@ describe('storage: plain PostgreSQL 15', () => {
     const r = await migrate(db);
     assert.equal(r.flavor, 'postgres');
     assert.deepEqual(r.applied, ['0001_core']);
-    const t = await db.query<{ n: number }>("SELECT count(*)::int AS n FROM information_schema.tables WHERE table_name IN ('events','consumer_offsets','api_keys','projects')");
+    const t = await db.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM information_schema.tables WHERE table_name IN ('events','consumer_offsets','api_keys','projects')",
+    );
     assert.equal(t.rows[0]!.n, 4);
   });
 

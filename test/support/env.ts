@@ -16,9 +16,13 @@ export function servicesEnv(): { KAFKA_BROKERS: string; DATABASE_URL: string; RE
   const pick = (k: string, d: string) => process.env[k] ?? fromFile[k] ?? d;
   return {
     KAFKA_BROKERS: pick('KAFKA_BROKERS', '127.0.0.1:9092'),
-    DATABASE_URL: pick('DATABASE_URL', 'postgres://fleetscope:fleetscope@127.0.0.1:55432/fleetscope'),
+    DATABASE_URL: pick(
+      'DATABASE_URL',
+      'postgres://fleetscope:fleetscope@127.0.0.1:55432/fleetscope',
+    ),
     REDIS_URL: pick('REDIS_URL', 'redis://127.0.0.1:6379'),
   };
 }
 
-export const uniq = (prefix: string) => `${prefix}${Date.now().toString(36)}${Math.random().toString(36).slice(2, 7)}`;
+export const uniq = (prefix: string) =>
+  `${prefix}${Date.now().toString(36)}${Math.random().toString(36).slice(2, 7)}`;

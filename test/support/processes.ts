@@ -27,7 +27,12 @@ export async function freePort(): Promise<number> {
 function start(script: string, args: string[], env: Record<string, string>): Proc {
   const child = spawn(process.execPath, [join(ROOT, script), ...args], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', LOG_LEVEL: 'info', ...env },
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '/root',
+      LOG_LEVEL: 'info',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -56,7 +61,8 @@ function start(script: string, args: string[], env: Record<string, string>): Pro
 
 export const startApi = (env: Record<string, string>, args: string[] = []) =>
   start('apps/api/dist/main.js', args, env);
-export const startWorkers = (env: Record<string, string>) => start('apps/stream-workers/dist/main.js', [], env);
+export const startWorkers = (env: Record<string, string>) =>
+  start('apps/stream-workers/dist/main.js', [], env);
 
 /** Polls a URL until it answers 200 (or the process dies, or the time is up). */
 export async function waitReady(url: string, proc: Proc, timeoutMs = 60_000): Promise<void> {
@@ -91,5 +97,7 @@ export async function waitFor<T>(
     }
     await new Promise((r) => setTimeout(r, intervalMs));
   }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+  throw new Error(
+    `timed out waiting for ${what}${last instanceof Error ? `: ${last.message}` : ''}`,
+  );
 }

@@ -6,7 +6,9 @@ export class WsProbe {
   /** Resolves with the close code, whenever the socket closes. */
   readonly closed: Promise<number>;
   private constructor(readonly socket: WebSocket) {
-    socket.on('message', (d) => this.messages.push(JSON.parse(d.toString()) as Record<string, unknown>));
+    socket.on('message', (d: Buffer) =>
+      this.messages.push(JSON.parse(d.toString('utf8')) as Record<string, unknown>),
+    );
     this.closed = new Promise((resolve) => socket.once('close', (code) => resolve(code)));
   }
 
@@ -24,12 +26,18 @@ export class WsProbe {
     this.socket.send(JSON.stringify(msg));
   }
 
-  async waitFor(pred: (m: Record<string, unknown>) => boolean, timeoutMs = 5_000): Promise<Record<string, unknown>> {
+  async waitFor(
+    pred: (m: Record<string, unknown>) => boolean,
+    timeoutMs = 5_000,
+  ): Promise<Record<string, unknown>> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const hit = this.messages.find(pred);
       if (hit) return hit;
-      if (Date.now() > deadline) throw new Error(`no matching WebSocket message in ${timeoutMs} ms; got ${JSON.stringify(this.messages).slice(0, 2000)}`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `no matching WebSocket message in ${timeoutMs} ms; got ${JSON.stringify(this.messages).slice(0, 2000)}`,
+        );
       await new Promise((r) => setTimeout(r, 10));
     }
   }

@@ -40,7 +40,9 @@ async function main(): Promise<void> {
   const port = typeof address === 'object' && address ? address.port : config.http.port;
   const shown = config.http.host === '0.0.0.0' ? 'localhost' : config.http.host;
   log.info('fleetscope listening', { mode: config.mode, port });
-  process.stdout.write(`\nFleetscope (${config.mode}) is running: http://${shown}:${port}/  ·  API docs: http://${shown}:${port}/docs\n\n`);
+  process.stdout.write(
+    `\nFleetscope (${config.mode}) is running: http://${shown}:${port}/  ·  API docs: http://${shown}:${port}/docs\n\n`,
+  );
 
   let stopping = false;
   const stop = async (signal: string) => {

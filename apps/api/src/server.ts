@@ -23,11 +23,15 @@ export async function createServer(runtime: Runtime, log: Logger): Promise<NestF
     // Behind a load balancer the client address comes from X-Forwarded-For.
     trustProxy: true,
   });
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRuntime(runtime), adapter, {
-    // Our own parsers (JSON, NDJSON, gzip) replace Nest's default body parser.
-    bodyParser: false,
-    logger: config.logLevel === 'debug' ? ['log', 'warn', 'error', 'debug'] : ['warn', 'error'],
-  });
+  const app = await NestFactory.create<NestFastifyApplication>(
+    AppModule.forRuntime(runtime),
+    adapter,
+    {
+      // Our own parsers (JSON, NDJSON, gzip) replace Nest's default body parser.
+      bodyParser: false,
+      logger: config.logLevel === 'debug' ? ['log', 'warn', 'error', 'debug'] : ['warn', 'error'],
+    },
+  );
   const fastify = app.getHttpAdapter().getInstance();
   registerBodyParsers(fastify, config.limits.maxBodyBytes);
   // Errors raised by Fastify itself (body too large, bad media type, parser errors) take the
@@ -50,7 +54,12 @@ export async function createServer(runtime: Runtime, log: Logger): Promise<NestF
   SwaggerModule.setup('docs', app, openapi, { jsonDocumentUrl: 'docs/openapi.json' });
 
   if (existsSync(DASHBOARD_DIR)) {
-    await app.register(fastifyStatic, { root: DASHBOARD_DIR, prefix: '/', index: ['index.html'], wildcard: false });
+    await app.register(fastifyStatic, {
+      root: DASHBOARD_DIR,
+      prefix: '/',
+      index: ['index.html'],
+      wildcard: false,
+    });
   } else {
     log.warn('dashboard build not found; / will 404', { dir: DASHBOARD_DIR });
   }

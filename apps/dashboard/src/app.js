@@ -15,7 +15,8 @@ form.api_key.value = localStorage.getItem('fleetscope.apiKey') ?? '';
 
 function filterFromForm() {
   const f = {};
-  for (const k of ['app', 'session_id', 'event_type']) if (form[k].value.trim()) f[k] = form[k].value.trim();
+  for (const k of ['app', 'session_id', 'event_type'])
+    if (form[k].value.trim()) f[k] = form[k].value.trim();
   if (form.severity.value) f.severity = Number(form.severity.value);
   return f;
 }
@@ -32,7 +33,10 @@ function render(e) {
   const type = document.createElement('span');
   type.className = 'type';
   type.textContent = e.event_type;
-  meta.append(type, ` · ${e.app} · ${e.session_id.slice(0, 8)}${e.tool_name ? ` · ${e.tool_name}` : ''}`);
+  meta.append(
+    type,
+    ` · ${e.app} · ${e.session_id.slice(0, 8)}${e.tool_name ? ` · ${e.tool_name}` : ''}`,
+  );
   const summary = document.createElement('span');
   summary.className = 'summary';
   summary.textContent = e.summary ?? '';
@@ -57,7 +61,8 @@ function connect() {
   ws.onmessage = (m) => {
     const msg = JSON.parse(m.data);
     if (msg.type === 'event' && !paused) render(msg.data);
-    else if (msg.type === 'lagged') statusEl.textContent = `live (skipped ${msg.dropped} while behind)`;
+    else if (msg.type === 'lagged')
+      statusEl.textContent = `live (skipped ${msg.dropped} while behind)`;
     else if (msg.type === 'error') statusEl.textContent = `error: ${msg.message}`;
   };
   ws.onclose = () => {

@@ -1,8 +1,4 @@
-import {
-  decodeEventMessage,
-  KAFKA_HEADERS,
-  type EventEnvelope,
-} from '@fleetscope/domain';
+import { decodeEventMessage, KAFKA_HEADERS, type EventEnvelope } from '@fleetscope/domain';
 import { ConsumerOffsetsRepository, type SqlClient, type SqlExecutor } from '@fleetscope/db';
 import type { ConsumedMessage, OutgoingMessage, PartitionBatchHandler } from '@fleetscope/kafka';
 import type { EventPipeline } from '@fleetscope/pipeline';
@@ -47,9 +43,9 @@ export class EventBatchHandler implements PartitionBatchHandler {
   ) {}
 
   loadOffsets(topic: string, partitions: number[]): Promise<Map<number, number>> {
-    return this.offsets.load(this.db, this.groupId, topic).then(
-      (all) => new Map([...all].filter(([p]) => partitions.includes(p))),
-    );
+    return this.offsets
+      .load(this.db, this.groupId, topic)
+      .then((all) => new Map([...all].filter(([p]) => partitions.includes(p))));
   }
 
   async handle(topic: string, partition: number, messages: ConsumedMessage[]): Promise<void> {
@@ -59,14 +55,21 @@ export class EventBatchHandler implements PartitionBatchHandler {
     const outcome = await this.db.transaction(async (tx) => {
       const stored = await this.offsets.lock(tx, ref);
       const fresh = stored === null ? messages : messages.filter((m) => m.offset >= stored);
-      const result: BatchOutcome = { consumed: messages.length, skipped: messages.length - fresh.length, inserted: 0, deadLettered: 0 };
+      const result: BatchOutcome = {
+        consumed: messages.length,
+        skipped: messages.length - fresh.length,
+        inserted: 0,
+        deadLettered: 0,
+      };
       if (fresh.length === 0) return result;
 
       const decoded: { m: ConsumedMessage; e: EventEnvelope }[] = [];
       const poison: { m: ConsumedMessage; error: string }[] = [];
       for (const m of fresh) {
         // A raw event without an id gets a stable one from its position: replays dedupe.
-        const d = decodeEventMessage(m.value, m.headers, { fallbackId: `${m.topic}:${m.partition}:${m.offset}` });
+        const d = decodeEventMessage(m.value, m.headers, {
+          fallbackId: `${m.topic}:${m.partition}:${m.offset}`,
+        });
         if (d.ok) decoded.push({ m, e: d.event });
         else poison.push({ m, error: d.error });
       }
@@ -90,7 +93,10 @@ export class EventBatchHandler implements PartitionBatchHandler {
     if (decoded.length === 0) return 0;
     await tx.query('SAVEPOINT batch');
     try {
-      const r = await this.pipeline.process(tx, decoded.map((d) => d.e));
+      const r = await this.pipeline.process(
+        tx,
+        decoded.map((d) => d.e),
+      );
       await tx.query('RELEASE SAVEPOINT batch');
       return r.inserted;
     } catch (err) {

@@ -42,7 +42,10 @@ export class WorkerMetrics {
 
   record(o: BatchOutcome): void {
     this.messages.inc({ outcome: 'inserted' }, o.inserted);
-    this.messages.inc({ outcome: 'duplicate' }, o.consumed - o.skipped - o.inserted - o.deadLettered);
+    this.messages.inc(
+      { outcome: 'duplicate' },
+      o.consumed - o.skipped - o.inserted - o.deadLettered,
+    );
     this.messages.inc({ outcome: 'skipped' }, o.skipped);
     this.messages.inc({ outcome: 'dead_lettered' }, o.deadLettered);
   }
@@ -57,7 +60,8 @@ export class WorkerMetrics {
           await handler.handle(topic, partition, messages);
           this.batches.inc({ result: 'ok' });
           const now = Date.now();
-          for (const m of messages) if (m.timestamp) this.ingestLag.observe((now - m.timestamp) / 1000);
+          for (const m of messages)
+            if (m.timestamp) this.ingestLag.observe((now - m.timestamp) / 1000);
         } catch (err) {
           this.batches.inc({ result: 'error' });
           throw err;
@@ -80,15 +84,23 @@ export function startMetricsServer(
     void (async () => {
       const path = (req.url ?? '/').split('?')[0];
       if (path === '/health') {
-        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'healthy' }));
+        res
+          .writeHead(200, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ status: 'healthy' }));
       } else if (path === '/ready') {
         const checks = await readiness();
         const ok = Object.values(checks).every(Boolean);
-        res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify({ ready: ok, checks }));
+        res
+          .writeHead(ok ? 200 : 503, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ ready: ok, checks }));
       } else if (path === '/metrics') {
-        res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(await metrics.registry.metrics());
+        res
+          .writeHead(200, { 'content-type': metrics.registry.contentType })
+          .end(await metrics.registry.metrics());
       } else {
-        res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'not_found' }));
+        res
+          .writeHead(404, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ error: 'not_found' }));
       }
     })().catch(() => res.writeHead(500).end());
   });

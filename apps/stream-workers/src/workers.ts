@@ -1,7 +1,12 @@
 import type { Server } from 'node:http';
 import type { AppConfig, Logger } from '@fleetscope/config';
 import { migrate, PgSqlClient } from '@fleetscope/db';
-import { fleetscopeTopicSpecs, KafkaAdmin, RdkafkaPartitionConsumer, RdkafkaProducer } from '@fleetscope/kafka';
+import {
+  fleetscopeTopicSpecs,
+  KafkaAdmin,
+  RdkafkaPartitionConsumer,
+  RdkafkaProducer,
+} from '@fleetscope/kafka';
 import { EventPipeline } from '@fleetscope/pipeline';
 import { EventBatchHandler } from './event-batch.handler';
 import { startMetricsServer, WorkerMetrics } from './worker-metrics';
@@ -35,10 +40,18 @@ export async function startWorkers(config: AppConfig, log: Logger): Promise<Runn
   await dlq.connect();
 
   const metrics = new WorkerMetrics();
-  const handler = new EventBatchHandler(db, new EventPipeline(), dlq, config.worker.groupId, config.kafka.topics.eventsDlq, (o) => {
-    metrics.record(o);
-    if (o.deadLettered > 0) log.warn('messages sent to the dead-letter topic', { count: o.deadLettered });
-  });
+  const handler = new EventBatchHandler(
+    db,
+    new EventPipeline(),
+    dlq,
+    config.worker.groupId,
+    config.kafka.topics.eventsDlq,
+    (o) => {
+      metrics.record(o);
+      if (o.deadLettered > 0)
+        log.warn('messages sent to the dead-letter topic', { count: o.deadLettered });
+    },
+  );
   const consumer = new RdkafkaPartitionConsumer(
     {
       brokers: config.kafka.brokers,
@@ -52,17 +65,25 @@ export async function startWorkers(config: AppConfig, log: Logger): Promise<Runn
   );
   await consumer.start();
 
-  const metricsServer = await startMetricsServer(config.worker.metricsHost, config.worker.metricsPort, metrics, async () => {
-    metrics.assigned.set(consumer.assignedPartitions.length);
-    let database = true;
-    try {
-      await db.query('SELECT 1');
-    } catch {
-      database = false;
-    }
-    return { database, kafka: consumer.isConnected, dlq_producer: dlq.isConnected };
+  const metricsServer = await startMetricsServer(
+    config.worker.metricsHost,
+    config.worker.metricsPort,
+    metrics,
+    async () => {
+      metrics.assigned.set(consumer.assignedPartitions.length);
+      let database = true;
+      try {
+        await db.query('SELECT 1');
+      } catch {
+        database = false;
+      }
+      return { database, kafka: consumer.isConnected, dlq_producer: dlq.isConnected };
+    },
+  );
+  log.info('workers running', {
+    group: config.worker.groupId,
+    metricsPort: config.worker.metricsPort,
   });
-  log.info('workers running', { group: config.worker.groupId, metricsPort: config.worker.metricsPort });
 
   return {
     consumer,

@@ -75,7 +75,11 @@ export const envSchema = z.object({
   KAFKA_BROKERS: optionalString,
   KAFKA_CLIENT_ID: z.string().default('fleetscope'),
   // Prepended to every topic name: several deployments (or test runs) can share one cluster.
-  KAFKA_TOPIC_PREFIX: z.string().trim().regex(/^[A-Za-z0-9._-]*$/, 'letters, digits, . _ - only').default(''),
+  KAFKA_TOPIC_PREFIX: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z0-9._-]*$/, 'letters, digits, . _ - only')
+    .default(''),
   KAFKA_EVENTS_PARTITIONS: int(12, 1, 10_000),
   KAFKA_REPLICATION_FACTOR: int(1, 1, 10),
   REDIS_URL: optionalString,

@@ -29,10 +29,9 @@ export class ApiKeysRepository {
   ): Promise<{ id: string; key: string }> {
     const key = `fsk_${randomBytes(24).toString('base64url')}`;
     const id = randomUUID();
-    await db.query(
-      `INSERT INTO projects (id, name) VALUES ($1, $1) ON CONFLICT (id) DO NOTHING`,
-      [projectId],
-    );
+    await db.query(`INSERT INTO projects (id, name) VALUES ($1, $1) ON CONFLICT (id) DO NOTHING`, [
+      projectId,
+    ]);
     await db.query(
       `INSERT INTO api_keys (id, project_id, name, key_hash, key_prefix, scopes)
        VALUES ($1, $2, $3, $4, $5, $6)`,

@@ -3,11 +3,34 @@ import type { SqlExecutor } from './sql-client';
 
 /** Columns of `events` in envelope order (the envelope's field names ARE the column names). */
 const COLUMNS = [
-  'project_id', 'id', 'ts', 'received_at', 'source', 'app', 'agent_id', 'agent_type',
-  'session_id', 'event_type', 'severity', 'summary', 'payload', 'trace_id', 'span_id',
-  'parent_span_id', 'duration_ms', 'status', 'model', 'provider', 'input_tokens',
-  'output_tokens', 'cache_read_tokens', 'cache_creation_tokens', 'cost_usd', 'tool_name',
-  'tags', 'attributes',
+  'project_id',
+  'id',
+  'ts',
+  'received_at',
+  'source',
+  'app',
+  'agent_id',
+  'agent_type',
+  'session_id',
+  'event_type',
+  'severity',
+  'summary',
+  'payload',
+  'trace_id',
+  'span_id',
+  'parent_span_id',
+  'duration_ms',
+  'status',
+  'model',
+  'provider',
+  'input_tokens',
+  'output_tokens',
+  'cache_read_tokens',
+  'cache_creation_tokens',
+  'cost_usd',
+  'tool_name',
+  'tags',
+  'attributes',
 ] as const;
 
 const RECORD_TYPES = `project_id text, id text, ts timestamptz, received_at timestamptz,
@@ -91,7 +114,8 @@ export class EventsRepository {
     if (q.traceId) where.push(`trace_id = ${p(q.traceId)}`);
     if (q.minSeverity !== undefined) where.push(`severity >= ${p(q.minSeverity)}`);
     if (q.search) where.push(`search @@ websearch_to_tsquery('simple', ${p(q.search)})`);
-    if (q.tags && Object.keys(q.tags).length > 0) where.push(`tags @> ${p(JSON.stringify(q.tags))}::jsonb`);
+    if (q.tags && Object.keys(q.tags).length > 0)
+      where.push(`tags @> ${p(JSON.stringify(q.tags))}::jsonb`);
     if (q.before) {
       where.push(`(ts, id) < (${p(q.before.ts)}::timestamptz, ${p(q.before.id)})`);
     }

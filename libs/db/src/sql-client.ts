@@ -11,7 +11,10 @@ export interface QueryResult<T> {
 }
 
 export interface SqlExecutor {
-  query<T = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<QueryResult<T>>;
+  query<T = Record<string, unknown>>(
+    sql: string,
+    params?: readonly unknown[],
+  ): Promise<QueryResult<T>>;
 }
 
 export type StorageFlavor = 'timescaledb' | 'postgres';

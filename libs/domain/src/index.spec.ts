@@ -28,7 +28,11 @@ describe('package index', () => {
       'UnavailableError',
     ] as const;
     for (const name of fns) assert.equal(typeof domain[name], 'function', name);
-    for (const name of ['eventEnvelopeSchema', 'eventFilterSchema', 'wsClientMessageSchema'] as const) {
+    for (const name of [
+      'eventEnvelopeSchema',
+      'eventFilterSchema',
+      'wsClientMessageSchema',
+    ] as const) {
       assert.equal(typeof domain[name].safeParse, 'function', name);
     }
     assert.equal(domain.EVENT_SCHEMA_VERSION, 1);

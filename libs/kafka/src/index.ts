@@ -3,7 +3,11 @@ export type { TopicSpec } from './kafka-admin';
 export { RdkafkaProducer, ProducerSaturatedError } from './rdkafka-producer';
 export type { OutgoingMessage, ProducerOptions } from './rdkafka-producer';
 export { RdkafkaPartitionConsumer } from './rdkafka-partition-consumer';
-export type { ConsumedMessage, PartitionBatchHandler, PartitionConsumerOptions } from './rdkafka-partition-consumer';
+export type {
+  ConsumedMessage,
+  PartitionBatchHandler,
+  PartitionConsumerOptions,
+} from './rdkafka-partition-consumer';
 export { RdkafkaLiveTail } from './rdkafka-live-tail';
 export type { LiveTailOptions } from './rdkafka-live-tail';
 export { fleetscopeTopicSpecs } from './fleetscope-topics';

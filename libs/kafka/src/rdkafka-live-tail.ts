@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import Kafka from 'node-rdkafka';
+import { kafkaError } from './kafka-error';
 
 export interface LiveTailOptions {
   brokers: string[];
@@ -46,7 +47,8 @@ export class RdkafkaLiveTail {
       if (!m.value) return;
       const headers: Record<string, string> = {};
       for (const h of m.headers ?? []) {
-        for (const [k, v] of Object.entries(h)) headers[k] = Buffer.isBuffer(v) ? v.toString() : String(v);
+        for (const [k, v] of Object.entries(h))
+          headers[k] = Buffer.isBuffer(v) ? v.toString() : String(v);
       }
       this.onMessage(m.value, headers);
     });
@@ -58,7 +60,9 @@ export class RdkafkaLiveTail {
 
   async start(timeoutMs = 30_000): Promise<void> {
     await new Promise<void>((resolve, reject) => {
-      this.consumer.connect({ timeout: timeoutMs }, (err) => (err ? reject(err) : resolve()));
+      this.consumer.connect({ timeout: timeoutMs }, (err) =>
+        err ? reject(kafkaError(err)) : resolve(),
+      );
     });
     this.consumer.subscribe([this.options.topic]);
     this.consumer.setDefaultConsumeTimeout(100);

@@ -1,4 +1,5 @@
 import Kafka from 'node-rdkafka';
+import { kafkaError } from './kafka-error';
 
 export interface ConsumedMessage {
   topic: string;
@@ -98,7 +99,10 @@ export class RdkafkaPartitionConsumer {
           });
           this.consumer.assign(withOffsets);
           this.assigned = new Set(partitions);
-          this.options.log('partitions assigned', { partitions, offsets: Object.fromEntries(offsets) });
+          this.options.log('partitions assigned', {
+            partitions,
+            offsets: Object.fromEntries(offsets),
+          });
         })
         .catch((e: unknown) => {
           // Without offsets we cannot consume safely; leave the partitions unassigned and let
@@ -117,7 +121,9 @@ export class RdkafkaPartitionConsumer {
 
   async start(timeoutMs = 30_000): Promise<void> {
     await new Promise<void>((resolve, reject) => {
-      this.consumer.connect({ timeout: timeoutMs }, (err) => (err ? reject(err) : resolve()));
+      this.consumer.connect({ timeout: timeoutMs }, (err) =>
+        err ? reject(kafkaError(err)) : resolve(),
+      );
     });
     this.consumer.subscribe([this.options.topic]);
     this.consumer.setDefaultConsumeTimeout(200);
@@ -128,7 +134,7 @@ export class RdkafkaPartitionConsumer {
   private consumeBatch(): Promise<Kafka.Message[]> {
     return new Promise((resolve, reject) => {
       this.consumer.consume(this.options.batchSize, (err, messages) =>
-        err ? reject(err) : resolve(messages),
+        err ? reject(kafkaError(err)) : resolve(messages),
       );
     });
   }
@@ -178,7 +184,11 @@ export class RdkafkaPartitionConsumer {
         }
         return;
       } catch (err) {
-        this.options.log('batch failed; retrying', { partition, error: String(err), delayMs: delay });
+        this.options.log('batch failed; retrying', {
+          partition,
+          error: String(err),
+          delayMs: delay,
+        });
         if (!this.running) return;
         await sleep(delay);
         delay = Math.min(delay * 2, 10_000);
@@ -199,7 +209,8 @@ export class RdkafkaPartitionConsumer {
 function toConsumed(m: Kafka.Message): ConsumedMessage {
   const headers: Record<string, string> = {};
   for (const h of m.headers ?? []) {
-    for (const [k, v] of Object.entries(h)) headers[k] = Buffer.isBuffer(v) ? v.toString() : String(v);
+    for (const [k, v] of Object.entries(h))
+      headers[k] = Buffer.isBuffer(v) ? v.toString() : String(v);
   }
   return {
     topic: m.topic,

@@ -1,4 +1,5 @@
 import Kafka from 'node-rdkafka';
+import { kafkaError } from './kafka-error';
 
 export interface OutgoingMessage {
   topic: string;
@@ -75,7 +76,9 @@ export class RdkafkaProducer {
 
   async connect(timeoutMs = 30_000): Promise<void> {
     await new Promise<void>((resolve, reject) => {
-      this.producer.connect({ timeout: timeoutMs }, (err) => (err ? reject(err) : resolve()));
+      this.producer.connect({ timeout: timeoutMs }, (err) =>
+        err ? reject(kafkaError(err)) : resolve(),
+      );
     });
     // Delivery reports are served by polling; 5 ms keeps ack latency low at little CPU.
     this.producer.setPollInterval(5);

@@ -39,7 +39,10 @@ export class InProcessEventBus implements EventBus {
 
   publish(events: readonly EventEnvelope[]): Promise<void> {
     if (this.closed) return Promise.reject(new Error('event bus is closed'));
-    if (this.pendingEvents > 0 && this.pendingEvents + events.length > this.options.maxPendingEvents) {
+    if (
+      this.pendingEvents > 0 &&
+      this.pendingEvents + events.length > this.options.maxPendingEvents
+    ) {
       return Promise.reject(
         new BackpressureError(
           `ingest queue is full (${this.pendingEvents} events awaiting commit)`,
@@ -60,7 +63,10 @@ export class InProcessEventBus implements EventBus {
       while (this.queue.length > 0) {
         const group: Waiter[] = [];
         let n = 0;
-        while (this.queue.length > 0 && (group.length === 0 || n + this.queue[0]!.events.length <= this.options.maxBatchEvents)) {
+        while (
+          this.queue.length > 0 &&
+          (group.length === 0 || n + this.queue[0]!.events.length <= this.options.maxBatchEvents)
+        ) {
           const w = this.queue.shift()!;
           group.push(w);
           n += w.events.length;

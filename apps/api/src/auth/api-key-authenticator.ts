@@ -23,7 +23,11 @@ export class ApiKeyAuthenticator {
   }
 
   anonymous(): Principal {
-    return { projectId: this.runtime.config.auth.defaultProjectId, keyId: null, scopes: ALL_SCOPES };
+    return {
+      projectId: this.runtime.config.auth.defaultProjectId,
+      keyId: null,
+      scopes: ALL_SCOPES,
+    };
   }
 
   async authenticate(key: string | undefined): Promise<Principal | null> {
@@ -32,21 +36,31 @@ export class ApiKeyAuthenticator {
     const envKey = this.runtime.config.auth.apiKey;
     // Constant-time comparison of digests: equal lengths, no early exit on the first byte.
     if (envKey && timingSafeEqual(sha256(key), sha256(envKey))) {
-      return { projectId: this.runtime.config.auth.defaultProjectId, keyId: 'env', scopes: ALL_SCOPES };
+      return {
+        projectId: this.runtime.config.auth.defaultProjectId,
+        keyId: 'env',
+        scopes: ALL_SCOPES,
+      };
     }
     const digest = sha256(key).toString('hex');
     const hit = this.cache.get(digest);
     if (hit && hit.expires > Date.now()) return hit.principal;
     const found = await this.runtime.apiKeys.findByKey(this.runtime.db, key);
     if (!found) return null;
-    const principal: Principal = { projectId: found.projectId, keyId: found.keyId, scopes: found.scopes };
+    const principal: Principal = {
+      projectId: found.projectId,
+      keyId: found.keyId,
+      scopes: found.scopes,
+    };
     this.cache.set(digest, { principal, expires: Date.now() + CACHE_TTL_MS });
     return principal;
   }
 }
 
 /** Reads a key from `Authorization: Bearer …` or `X-API-Key`. */
-export function keyFromHeaders(headers: Record<string, string | string[] | undefined>): string | undefined {
+export function keyFromHeaders(
+  headers: Record<string, string | string[] | undefined>,
+): string | undefined {
   const auth = headers['authorization'];
   const a = Array.isArray(auth) ? auth[0] : auth;
   if (a && /^bearer\s+/i.test(a)) return a.replace(/^bearer\s+/i, '').trim();

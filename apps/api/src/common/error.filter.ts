@@ -33,24 +33,46 @@ export function toErrorBody(err: unknown, log?: Logger): { body: ErrorBody; retr
     const message =
       typeof response === 'string'
         ? response
-        : String((response as { message?: unknown }).message ?? err.message);
+        : (messageOf((response as { message?: unknown }).message) ?? err.message);
     return { body: { statusCode: status, error: codeFor(status), message } };
   }
   const e = err as { code?: string; statusCode?: number; message?: string };
-  const translated = e && typeof e.message === 'string' ? translateFastifyError(e as { message: string }) : null;
+  const translated =
+    e && typeof e.message === 'string' ? translateFastifyError(e as { message: string }) : null;
   if (translated) return toErrorBody(translated, log);
   if (e && typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
-    return { body: { statusCode: e.statusCode, error: codeFor(e.statusCode), message: e.message ?? 'bad request' } };
+    return {
+      body: {
+        statusCode: e.statusCode,
+        error: codeFor(e.statusCode),
+        message: e.message ?? 'bad request',
+      },
+    };
   }
   log?.error('unhandled error', { error: String(err), stack: (err as Error)?.stack });
   return { body: { statusCode: 500, error: 'internal_error', message: 'internal server error' } };
 }
 
+/** Nest puts a string or a list of strings in `message`. */
+function messageOf(m: unknown): string | undefined {
+  if (typeof m === 'string') return m;
+  if (Array.isArray(m))
+    return m.map((x) => (typeof x === 'string' ? x : JSON.stringify(x))).join('; ');
+  return undefined;
+}
+
 function codeFor(status: number): string {
   const codes: Record<number, string> = {
-    400: 'bad_request', 401: 'unauthorized', 403: 'forbidden', 404: 'not_found',
-    405: 'method_not_allowed', 409: 'conflict', 413: 'payload_too_large',
-    415: 'unsupported_media_type', 429: 'too_many_requests', 503: 'unavailable',
+    400: 'bad_request',
+    401: 'unauthorized',
+    403: 'forbidden',
+    404: 'not_found',
+    405: 'method_not_allowed',
+    409: 'conflict',
+    413: 'payload_too_large',
+    415: 'unsupported_media_type',
+    429: 'too_many_requests',
+    503: 'unavailable',
   };
   return codes[status] ?? (status >= 500 ? 'internal_error' : 'bad_request');
 }

@@ -8,7 +8,10 @@ const time = z
     // ISO 8601, or epoch milliseconds (the hook dialect's unit).
     const d = /^\d{10,14}$/.test(v) ? new Date(Number(v)) : new Date(v);
     if (Number.isNaN(d.getTime())) {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, message: `not an ISO 8601 time or epoch ms: "${v}"` });
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        message: `not an ISO 8601 time or epoch ms: "${v}"`,
+      });
       return z.NEVER;
     }
     return d.toISOString();
@@ -40,7 +43,10 @@ export function parseEventsQuery(raw: Record<string, unknown>, maxLimit: number)
         .transform((v, ctx) => {
           const n = SEVERITY_NAMES[v.toLowerCase()] ?? Number(v);
           if (!Number.isInteger(n) || n < 1 || n > 4) {
-            ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'must be 1-4 or info|warn|error|fatal' });
+            ctx.addIssue({
+              code: z.ZodIssueCode.custom,
+              message: 'must be 1-4 or info|warn|error|fatal',
+            });
             return z.NEVER;
           }
           return n;
@@ -53,7 +59,10 @@ export function parseEventsQuery(raw: Record<string, unknown>, maxLimit: number)
         .transform((v, ctx) => {
           const c = decodeCursor(v);
           if (!c) {
-            ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'not a cursor issued by this API' });
+            ctx.addIssue({
+              code: z.ZodIssueCode.custom,
+              message: 'not a cursor issued by this API',
+            });
             return z.NEVER;
           }
           return c;
@@ -65,7 +74,10 @@ export function parseEventsQuery(raw: Record<string, unknown>, maxLimit: number)
         .transform((v, ctx) => {
           const n = Number(v);
           if (!Number.isInteger(n) || n < 1) {
-            ctx.addIssue({ code: z.ZodIssueCode.custom, message: `must be a positive integer, got "${v}"` });
+            ctx.addIssue({
+              code: z.ZodIssueCode.custom,
+              message: `must be a positive integer, got "${v}"`,
+            });
             return z.NEVER;
           }
           // The seed clamped to MAX_EVENTS_PER_QUERY rather than failing; keep that.

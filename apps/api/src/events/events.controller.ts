@@ -1,7 +1,12 @@
 import { Controller, Get, Inject, Param, Query, Res } from '@nestjs/common';
 import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { encodeCursor, NotFoundError, ValidationError, zodIssuesToFieldErrors } from '@fleetscope/domain';
+import {
+  encodeCursor,
+  NotFoundError,
+  ValidationError,
+  zodIssuesToFieldErrors,
+} from '@fleetscope/domain';
 import { CurrentPrincipal } from '../auth/current-principal.decorator';
 import type { Principal } from '../auth/principal';
 import { RUNTIME, type Runtime } from '../runtime/runtime';
@@ -21,14 +26,30 @@ export class EventsController {
   @ApiQuery({ name: 'start_time', required: false, description: 'ISO 8601 or epoch ms, inclusive' })
   @ApiQuery({ name: 'end_time', required: false, description: 'ISO 8601 or epoch ms, inclusive' })
   @ApiQuery({ name: 'app', required: false, description: 'one app or a comma-separated list' })
-  @ApiQuery({ name: 'event_type', required: false, description: 'one type or a comma-separated list' })
+  @ApiQuery({
+    name: 'event_type',
+    required: false,
+    description: 'one type or a comma-separated list',
+  })
   @ApiQuery({ name: 'session_id', required: false })
   @ApiQuery({ name: 'agent_id', required: false })
   @ApiQuery({ name: 'trace_id', required: false })
-  @ApiQuery({ name: 'severity', required: false, description: 'minimum: 1-4 or info|warn|error|fatal' })
+  @ApiQuery({
+    name: 'severity',
+    required: false,
+    description: 'minimum: 1-4 or info|warn|error|fatal',
+  })
   @ApiQuery({ name: 'search', required: false, description: 'full text over summary and payload' })
-  @ApiQuery({ name: 'tags', required: false, description: 'key:value,key:value (or tag.<key>=<value>)' })
-  @ApiQuery({ name: 'limit', required: false, description: 'default 100, at most MAX_EVENTS_PER_QUERY' })
+  @ApiQuery({
+    name: 'tags',
+    required: false,
+    description: 'key:value,key:value (or tag.<key>=<value>)',
+  })
+  @ApiQuery({
+    name: 'limit',
+    required: false,
+    description: 'default 100, at most MAX_EVENTS_PER_QUERY',
+  })
   @ApiQuery({ name: 'cursor', required: false })
   async list(
     @CurrentPrincipal() principal: Principal,
@@ -47,7 +68,10 @@ export class EventsController {
       const cursor = encodeCursor({ ts: last.ts, id: last.id });
       void reply.header('X-Next-Cursor', cursor);
       const params = new URLSearchParams(
-        Object.entries(query).filter(([k, v]) => k !== 'cursor' && typeof v === 'string') as [string, string][],
+        Object.entries(query).filter(([k, v]) => k !== 'cursor' && typeof v === 'string') as [
+          string,
+          string,
+        ][],
       );
       params.set('cursor', cursor);
       void reply.header('Link', `</events?${params.toString()}>; rel="next"`);

@@ -1,14 +1,23 @@
 import { createGunzip, createInflate, createBrotliDecompress } from 'node:zlib';
 import type { Transform } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
-import { PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError } from '@fleetscope/domain';
+import {
+  PayloadTooLargeError,
+  UnsupportedMediaTypeError,
+  ValidationError,
+} from '@fleetscope/domain';
 
 /** An NDJSON body, kept as text: the ingest use case splits and reports per line. */
 export class NdjsonBody {
   constructor(readonly text: string) {}
 }
 
-const NDJSON_TYPES = ['application/x-ndjson', 'application/ndjson', 'application/jsonl', 'application/json-seq'];
+const NDJSON_TYPES = [
+  'application/x-ndjson',
+  'application/ndjson',
+  'application/jsonl',
+  'application/json-seq',
+];
 
 /**
  * Body handling for the whole api:
@@ -21,7 +30,9 @@ const NDJSON_TYPES = ['application/x-ndjson', 'application/ndjson', 'application
  */
 export function registerBodyParsers(fastify: FastifyInstance, maxBodyBytes: number): void {
   fastify.addHook('preParsing', async (request, _reply, payload) => {
-    const encoding = String(request.headers['content-encoding'] ?? 'identity').toLowerCase().trim();
+    const encoding = String(request.headers['content-encoding'] ?? 'identity')
+      .toLowerCase()
+      .trim();
     let decoder: Transform;
     switch (encoding) {
       case 'identity':
@@ -62,7 +73,12 @@ export function registerBodyParsers(fastify: FastifyInstance, maxBodyBytes: numb
     (_req, body, done) => {
       const text = String(body);
       if (text.trim() === '') {
-        done(new ValidationError('the request body is empty', [{ field: '(body)', reason: 'empty body' }]), undefined);
+        done(
+          new ValidationError('the request body is empty', [
+            { field: '(body)', reason: 'empty body' },
+          ]),
+          undefined,
+        );
         return;
       }
       try {
@@ -77,13 +93,21 @@ export function registerBodyParsers(fastify: FastifyInstance, maxBodyBytes: numb
       }
     },
   );
-  fastify.addContentTypeParser(NDJSON_TYPES, { parseAs: 'string', bodyLimit: maxBodyBytes }, (_req, body, done) => {
-    done(null, new NdjsonBody(String(body)));
-  });
+  fastify.addContentTypeParser(
+    NDJSON_TYPES,
+    { parseAs: 'string', bodyLimit: maxBodyBytes },
+    (_req, body, done) => {
+      done(null, new NdjsonBody(String(body)));
+    },
+  );
 }
 
 /** Maps Fastify's own body errors to our error types (413, 415, 400). */
-export function translateFastifyError(err: { code?: string; statusCode?: number; message: string }): Error | null {
+export function translateFastifyError(err: {
+  code?: string;
+  statusCode?: number;
+  message: string;
+}): Error | null {
   switch (err.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return new PayloadTooLargeError(`request body is over the limit: ${err.message}`);
@@ -95,7 +119,11 @@ export function translateFastifyError(err: { code?: string; statusCode?: number;
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return new ValidationError(err.message, [{ field: '(body)', reason: err.message }]);
     default:
-      if (err.code === 'Z_DATA_ERROR' || err.code === 'Z_BUF_ERROR' || /incorrect header check|unexpected end of file/.test(err.message)) {
+      if (
+        err.code === 'Z_DATA_ERROR' ||
+        err.code === 'Z_BUF_ERROR' ||
+        /incorrect header check|unexpected end of file/.test(err.message)
+      ) {
         return new ValidationError(`the body could not be decoded: ${err.message}`, [
           { field: '(body)', reason: `invalid compressed body: ${err.message}` },
         ]);

@@ -19,10 +19,18 @@ export class IngestController {
       '({source_app, session_id, hook_event_type, payload, …}) and canonical envelopes; JSON, ' +
       'NDJSON, optionally gzip-encoded. Answers 202 once the events are durable.',
   })
-  @ApiBody({ schema: { oneOf: [{ type: 'object' }, { type: 'array', items: { type: 'object' } }] } })
+  @ApiBody({
+    schema: { oneOf: [{ type: 'object' }, { type: 'array', items: { type: 'object' } }] },
+  })
   @ApiResponse({ status: 202, description: 'All events accepted and durable' })
-  @ApiResponse({ status: 207, description: 'Some events accepted, others rejected (see rejected[])' })
-  @ApiResponse({ status: 400, description: 'Invalid JSON or every event invalid: details name field and reason' })
+  @ApiResponse({
+    status: 207,
+    description: 'Some events accepted, others rejected (see rejected[])',
+  })
+  @ApiResponse({
+    status: 400,
+    description: 'Invalid JSON or every event invalid: details name field and reason',
+  })
   @ApiResponse({ status: 413, description: 'Body over MAX_BODY_BYTES' })
   @ApiResponse({ status: 415, description: 'Unsupported Content-Type or Content-Encoding' })
   @ApiResponse({ status: 429, description: 'Ingest saturated; retry after Retry-After seconds' })

@@ -24,7 +24,11 @@ export interface IngestOutcome {
 export class IngestEventsUseCase {
   constructor(@Inject(RUNTIME) private readonly runtime: Runtime) {}
 
-  async execute(principal: Principal, body: unknown, kind: 'json' | 'ndjson'): Promise<IngestOutcome> {
+  async execute(
+    principal: Principal,
+    body: unknown,
+    kind: 'json' | 'ndjson',
+  ): Promise<IngestOutcome> {
     const { limits } = this.runtime.config;
     const ctx: NormalizeContext = {
       projectId: principal.projectId,
@@ -35,10 +39,13 @@ export class IngestEventsUseCase {
       // its own one-span trace. Traces here are what clients correlate; none are invented.
       generateTracing: false,
     };
-    const result = kind === 'ndjson' ? normalizeNdjson(String(body), ctx) : normalizeEvents(body, ctx);
+    const result =
+      kind === 'ndjson' ? normalizeNdjson(String(body), ctx) : normalizeEvents(body, ctx);
     if (result.events.length === 0) {
       throw new ValidationError(
-        result.rejected.length === 1 ? describe(result.rejected[0]!) : `${result.rejected.length} events rejected`,
+        result.rejected.length === 1
+          ? describe(result.rejected[0]!)
+          : `${result.rejected.length} events rejected`,
         result.rejected,
       );
     }

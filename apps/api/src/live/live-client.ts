@@ -38,7 +38,12 @@ export class LiveClient {
           continue;
         }
         if (this.dropped > 0) {
-          this.send({ type: 'lagged', subscription: id, dropped: this.dropped, resume_from: this.lastDeliveredTs });
+          this.send({
+            type: 'lagged',
+            subscription: id,
+            dropped: this.dropped,
+            resume_from: this.lastDeliveredTs,
+          });
           this.dropped = 0;
         }
         this.send({ type: 'event', subscription: id, data: e });

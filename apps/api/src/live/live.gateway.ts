@@ -1,6 +1,10 @@
 import type { IncomingMessage } from 'node:http';
 import { Inject, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
-import { type OnGatewayConnection, type OnGatewayDisconnect, WebSocketGateway } from '@nestjs/websockets';
+import {
+  type OnGatewayConnection,
+  type OnGatewayDisconnect,
+  WebSocketGateway,
+} from '@nestjs/websockets';
 import type { WebSocket } from 'ws';
 import { parseWsClientMessage } from '@fleetscope/domain';
 import { ApiKeyAuthenticator, keyFromHeaders } from '../auth/api-key-authenticator';
@@ -19,7 +23,9 @@ const HEARTBEAT_MS = 30_000;
  * Auth (when on): `?api_key=` (browsers cannot set headers on a WebSocket) or the headers.
  */
 @WebSocketGateway({ path: '/ws' })
-export class LiveGateway implements OnGatewayConnection, OnGatewayDisconnect, OnModuleInit, OnModuleDestroy {
+export class LiveGateway
+  implements OnGatewayConnection, OnGatewayDisconnect, OnModuleInit, OnModuleDestroy
+{
   private readonly clients = new Map<WebSocket, LiveClient>();
   private unsubscribeFeed: (() => void) | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
@@ -63,16 +69,27 @@ export class LiveGateway implements OnGatewayConnection, OnGatewayDisconnect, On
       client.alive = true;
     });
     const pending: string[] = [];
-    socket.on('message', (data) => {
-      const text = Buffer.isBuffer(data) ? data.toString('utf8') : String(data);
+    socket.on('message', (data: Buffer | ArrayBuffer | Buffer[]) => {
+      const text = Buffer.isBuffer(data)
+        ? data.toString('utf8')
+        : Array.isArray(data)
+          ? Buffer.concat(data).toString('utf8')
+          : Buffer.from(data).toString('utf8');
       if (client.principal) this.onMessage(client, text);
       else pending.push(text);
     });
     const url = new URL(request.url ?? '/ws', 'http://localhost');
-    const key = url.searchParams.get('api_key') ?? url.searchParams.get('token') ?? keyFromHeaders(request.headers);
+    const key =
+      url.searchParams.get('api_key') ??
+      url.searchParams.get('token') ??
+      keyFromHeaders(request.headers);
     const principal = await this.authenticator.authenticate(key ?? undefined).catch(() => null);
     if (!principal) {
-      client.send({ type: 'error', code: 'unauthorized', message: 'a valid API key is required (?api_key=)' });
+      client.send({
+        type: 'error',
+        code: 'unauthorized',
+        message: 'a valid API key is required (?api_key=)',
+      });
       socket.close(1008, 'unauthorized');
       return;
     }
@@ -97,7 +114,12 @@ export class LiveGateway implements OnGatewayConnection, OnGatewayDisconnect, On
         return;
       case 'subscribe':
         if (!client.subscriptions.has(msg.id) && client.subscriptions.size >= MAX_SUBSCRIPTIONS) {
-          client.send({ type: 'error', code: 'too_many_subscriptions', id: msg.id, message: `at most ${MAX_SUBSCRIPTIONS} subscriptions per connection` });
+          client.send({
+            type: 'error',
+            code: 'too_many_subscriptions',
+            id: msg.id,
+            message: `at most ${MAX_SUBSCRIPTIONS} subscriptions per connection`,
+          });
           return;
         }
         client.subscriptions.set(msg.id, msg.filter ?? {});

@@ -10,7 +10,12 @@ import {
   type SqlClient,
   type StorageFlavor,
 } from '@fleetscope/db';
-import { fleetscopeTopicSpecs, KafkaAdmin, RdkafkaLiveTail, RdkafkaProducer } from '@fleetscope/kafka';
+import {
+  fleetscopeTopicSpecs,
+  KafkaAdmin,
+  RdkafkaLiveTail,
+  RdkafkaProducer,
+} from '@fleetscope/kafka';
 import { EventPipeline, InProcessEventBus, LiveHub, type EventBus } from '@fleetscope/pipeline';
 import { KafkaEventBus } from './kafka-event-bus';
 
@@ -82,7 +87,12 @@ async function createCluster(config: AppConfig, log: Logger): Promise<Runtime> {
   await producer.connect();
   const live = new LiveHub();
   const tail = new RdkafkaLiveTail(
-    { brokers: config.kafka.brokers, clientId: config.kafka.clientId, topic: config.kafka.topics.events, log: log.info },
+    {
+      brokers: config.kafka.brokers,
+      clientId: config.kafka.clientId,
+      topic: config.kafka.topics.events,
+      log: log.info,
+    },
     (value, headers) => {
       const decoded = decodeEventMessage(value, headers);
       // Poison messages are the workers' business (they go to the DLQ there).

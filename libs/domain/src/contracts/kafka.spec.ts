@@ -17,10 +17,17 @@ const enc = (s: string) => new TextEncoder().encode(s);
 
 describe('kafka contract constants', () => {
   it('names topics and headers', () => {
-    assert.deepEqual(TOPICS, { events: 'fleetscope.events.v1', eventsDlq: 'fleetscope.events.dlq.v1', live: 'fleetscope.live.v1' });
+    assert.deepEqual(TOPICS, {
+      events: 'fleetscope.events.v1',
+      eventsDlq: 'fleetscope.events.dlq.v1',
+      live: 'fleetscope.live.v1',
+    });
     assert.equal(KAFKA_HEADERS.dlqError, 'x-fleetscope-error');
     assert.equal(KAFKA_HEADERS.dlqSourceOffset, 'x-fleetscope-source-offset');
-    assert.deepEqual(eventMessageHeaders(), { 'content-type': 'application/json', 'schema-version': '1' });
+    assert.deepEqual(eventMessageHeaders(), {
+      'content-type': 'application/json',
+      'schema-version': '1',
+    });
   });
 
   it('keys by project and session', () => {
@@ -30,9 +37,17 @@ describe('kafka contract constants', () => {
 
 describe('decodeEventMessage', () => {
   it('round-trips a canonical envelope (string and bytes)', () => {
-    const e = sampleEnvelope({ tags: { env: 'prod' }, attributes: { chat: [] }, severity: 3, status: 'error' });
+    const e = sampleEnvelope({
+      tags: { env: 'prod' },
+      attributes: { chat: [] },
+      severity: 3,
+      status: 'error',
+    });
     assert.deepEqual(decodeEventMessage(encodeEventMessage(e)), { ok: true, event: e });
-    assert.deepEqual(decodeEventMessage(enc(encodeEventMessage(e)), eventMessageHeaders()), { ok: true, event: e });
+    assert.deepEqual(decodeEventMessage(enc(encodeEventMessage(e)), eventMessageHeaders()), {
+      ok: true,
+      event: e,
+    });
   });
 
   it('rejects an invalid canonical envelope with the field named', () => {
@@ -48,7 +63,11 @@ describe('decodeEventMessage', () => {
   });
 
   it('normalises a raw generic event with source kafka and the message project_id', () => {
-    const r = decodeEventMessage(JSON.stringify({ ...ezLlmResponse(), project_id: 'team-a' }), undefined, { now: NOW });
+    const r = decodeEventMessage(
+      JSON.stringify({ ...ezLlmResponse(), project_id: 'team-a' }),
+      undefined,
+      { now: NOW },
+    );
     assert.ok(r.ok);
     assert.equal(r.event.source, 'kafka');
     assert.equal(r.event.project_id, 'team-a');
@@ -67,24 +86,49 @@ describe('decodeEventMessage', () => {
   });
 
   it('uses fallbackId for a raw event without id, but keeps a client id', () => {
-    const a = decodeEventMessage(JSON.stringify(ezLlmResponse()), undefined, { now: NOW, fallbackId: 'events:3:42' });
+    const a = decodeEventMessage(JSON.stringify(ezLlmResponse()), undefined, {
+      now: NOW,
+      fallbackId: 'events:3:42',
+    });
     assert.ok(a.ok);
     assert.equal(a.event.id, 'events:3:42');
-    const b = decodeEventMessage(JSON.stringify({ ...ezLlmResponse(), id: 'client-1' }), undefined, { now: NOW, fallbackId: 'events:3:43' });
+    const b = decodeEventMessage(
+      JSON.stringify({ ...ezLlmResponse(), id: 'client-1' }),
+      undefined,
+      { now: NOW, fallbackId: 'events:3:43' },
+    );
     assert.ok(b.ok);
     assert.equal(b.event.id, 'client-1');
   });
 
-  const poison: [string, string | Uint8Array | null, RegExp, Record<string, string | Uint8Array>?][] = [
+  const poison: [
+    string,
+    string | Uint8Array | null,
+    RegExp,
+    Record<string, string | Uint8Array>?,
+  ][] = [
     ['a tombstone', null, /tombstone/],
     ['non-JSON text', 'hello', /^invalid JSON/],
     ['truncated JSON', '{"app":', /^invalid JSON/],
     ['invalid UTF-8', new Uint8Array([0xff, 0xfe, 0x7b]), /UTF-8/],
     ['a JSON array', '[]', /one event per message/],
     ['a JSON number', '42', /must be a JSON object/],
-    ['a raw event missing app', JSON.stringify({ event_type: 'x', payload: {} }), /^invalid event: app: is required/],
-    ['a raw event with a bad project_id', JSON.stringify({ ...ezLlmResponse(), project_id: 5 }), /project_id/],
-    ['a newer schema version', encodeEventMessage(sampleEnvelope()), /unsupported schema-version "2"/, { 'schema-version': enc('2') }],
+    [
+      'a raw event missing app',
+      JSON.stringify({ event_type: 'x', payload: {} }),
+      /^invalid event: app: is required/,
+    ],
+    [
+      'a raw event with a bad project_id',
+      JSON.stringify({ ...ezLlmResponse(), project_id: 5 }),
+      /project_id/,
+    ],
+    [
+      'a newer schema version',
+      encodeEventMessage(sampleEnvelope()),
+      /unsupported schema-version "2"/,
+      { 'schema-version': enc('2') },
+    ],
   ];
   for (const [name, value, pattern, headers] of poison) {
     it(`sends ${name} to the DLQ with a reason`, () => {
@@ -95,7 +139,11 @@ describe('decodeEventMessage', () => {
   }
 
   it('raw events too large for maxEventBytes are rejected', () => {
-    const r = decodeEventMessage(JSON.stringify({ ...ezLlmResponse(), payload: 'x'.repeat(5000) }), undefined, { now: NOW, maxEventBytes: 1000 });
+    const r = decodeEventMessage(
+      JSON.stringify({ ...ezLlmResponse(), payload: 'x'.repeat(5000) }),
+      undefined,
+      { now: NOW, maxEventBytes: 1000 },
+    );
     assert.ok(!r.ok);
     assert.match(r.error, /\(event\): event is \d+ bytes, over the limit of 1000 bytes/);
   });

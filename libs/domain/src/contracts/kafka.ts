@@ -3,7 +3,11 @@
  * workers (consumers). Messages are UTF-8 JSON of one {@link EventEnvelope}, keyed by
  * `project_id:session_id` so a session's events stay ordered within one partition.
  */
-import { eventEnvelopeSchema, EVENT_SCHEMA_VERSION, type EventEnvelope } from '../envelope/event-envelope.schema';
+import {
+  eventEnvelopeSchema,
+  EVENT_SCHEMA_VERSION,
+  type EventEnvelope,
+} from '../envelope/event-envelope.schema';
 import { formatFieldErrors, zodIssuesToFieldErrors } from '../errors/fleetscope-error';
 import { isPlainObject } from '../ingest/field-rules';
 import { DEFAULT_MAX_EVENT_BYTES, normalizeEvents } from '../ingest/normalize-events';
@@ -51,13 +55,18 @@ export function eventMessageHeaders(): Record<string, string> {
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** First value of a header as a string, or undefined. */
-export function readKafkaHeader(headers: KafkaMessageHeaders | undefined, name: string): string | undefined {
+export function readKafkaHeader(
+  headers: KafkaMessageHeaders | undefined,
+  name: string,
+): string | undefined {
   if (headers === undefined) return undefined;
   // Header names are case-sensitive in Kafka; accept any case since producers differ.
   const key = Object.keys(headers).find((k) => k.toLowerCase() === name.toLowerCase());
   if (key === undefined) return undefined;
   const raw = headers[key];
-  const first = Array.isArray(raw) ? (raw as readonly (string | Uint8Array)[])[0] : (raw as string | Uint8Array | undefined);
+  const first = Array.isArray(raw)
+    ? (raw as readonly (string | Uint8Array)[])[0]
+    : (raw as string | Uint8Array | undefined);
   if (first === undefined) return undefined;
   if (typeof first === 'string') return first;
   try {
@@ -99,7 +108,10 @@ export function decodeEventMessage(
 
   const version = readKafkaHeader(headers, KAFKA_HEADERS.schemaVersion);
   if (version !== undefined && version.trim() !== String(EVENT_SCHEMA_VERSION)) {
-    return { ok: false, error: `unsupported schema-version "${version}" (this consumer reads ${EVENT_SCHEMA_VERSION})` };
+    return {
+      ok: false,
+      error: `unsupported schema-version "${version}" (this consumer reads ${EVENT_SCHEMA_VERSION})`,
+    };
   }
 
   let text: string;
@@ -116,22 +128,38 @@ export function decodeEventMessage(
   try {
     parsed = JSON.parse(text);
   } catch (err) {
-    return { ok: false, error: `invalid JSON: ${err instanceof Error ? err.message : String(err)}` };
+    return {
+      ok: false,
+      error: `invalid JSON: ${err instanceof Error ? err.message : String(err)}`,
+    };
   }
-  if (Array.isArray(parsed)) return { ok: false, error: 'message is a JSON array: produce one event per message' };
-  if (!isPlainObject(parsed)) return { ok: false, error: `message must be a JSON object, got ${describeType(parsed)}` };
+  if (Array.isArray(parsed))
+    return { ok: false, error: 'message is a JSON array: produce one event per message' };
+  if (!isPlainObject(parsed))
+    return { ok: false, error: `message must be a JSON object, got ${describeType(parsed)}` };
 
   if (Object.hasOwn(parsed, 'received_at')) {
     const r = eventEnvelopeSchema.safeParse(parsed);
-    if (!r.success) return { ok: false, error: `invalid envelope: ${formatFieldErrors(zodIssuesToFieldErrors(r.error))}` };
+    if (!r.success)
+      return {
+        ok: false,
+        error: `invalid envelope: ${formatFieldErrors(zodIssuesToFieldErrors(r.error))}`,
+      };
     return { ok: true, event: { ...r.data, payload: r.data.payload } };
   }
 
   const projectRaw = parsed['project_id'];
   let projectId = 'default';
   if (projectRaw !== undefined && projectRaw !== null) {
-    if (typeof projectRaw !== 'string' || projectRaw.trim().length === 0 || projectRaw.length > 128) {
-      return { ok: false, error: 'invalid event: project_id: must be a non-empty string of at most 128 characters' };
+    if (
+      typeof projectRaw !== 'string' ||
+      projectRaw.trim().length === 0 ||
+      projectRaw.length > 128
+    ) {
+      return {
+        ok: false,
+        error: 'invalid event: project_id: must be a non-empty string of at most 128 characters',
+      };
     }
     projectId = projectRaw.trim();
   }
@@ -142,7 +170,8 @@ export function decodeEventMessage(
     source: 'kafka',
   });
   const event = result.events[0];
-  if (event === undefined) return { ok: false, error: `invalid event: ${formatFieldErrors(result.rejected)}` };
+  if (event === undefined)
+    return { ok: false, error: `invalid event: ${formatFieldErrors(result.rejected)}` };
   if (options.fallbackId !== undefined && (parsed['id'] === undefined || parsed['id'] === null)) {
     event.id = options.fallbackId;
   }

@@ -6,12 +6,28 @@ const parse = (v: unknown) => parseWsClientMessage(typeof v === 'string' ? v : J
 
 describe('parseWsClientMessage', () => {
   it('parses subscribe with filter and cursor', () => {
-    const r = parse({ type: 'subscribe', id: 'sub-1', filter: { app: ['a', 'b'], severity: 3 }, cursor: 'abc' });
-    assert.deepEqual(r, { ok: true, msg: { type: 'subscribe', id: 'sub-1', filter: { app: ['a', 'b'], severity: 3 }, cursor: 'abc' } });
+    const r = parse({
+      type: 'subscribe',
+      id: 'sub-1',
+      filter: { app: ['a', 'b'], severity: 3 },
+      cursor: 'abc',
+    });
+    assert.deepEqual(r, {
+      ok: true,
+      msg: {
+        type: 'subscribe',
+        id: 'sub-1',
+        filter: { app: ['a', 'b'], severity: 3 },
+        cursor: 'abc',
+      },
+    });
   });
 
   it('parses unsubscribe, ping (extra keys dropped) and query (seed shape)', () => {
-    assert.deepEqual(parse({ type: 'unsubscribe', id: 'sub-1' }), { ok: true, msg: { type: 'unsubscribe', id: 'sub-1' } });
+    assert.deepEqual(parse({ type: 'unsubscribe', id: 'sub-1' }), {
+      ok: true,
+      msg: { type: 'unsubscribe', id: 'sub-1' },
+    });
     assert.deepEqual(parse({ type: 'ping', t: 1 }), { ok: true, msg: { type: 'ping' } });
     assert.deepEqual(parse({ type: 'query', sql: 'select 1', queryId: 'q1', params: [1, 'a'] }), {
       ok: true,
@@ -24,13 +40,29 @@ describe('parseWsClientMessage', () => {
     ['a JSON array', [], /must be a JSON object, got array/],
     ['a JSON string', '"ping"', /must be a JSON object, got string/],
     ['no type', { id: 'x' }, /missing field 'type'/],
-    ['unknown type', { type: 'set_filters', filters: {} }, /unknown message type "set_filters" \(expected one of subscribe, unsubscribe, ping, query\)/],
+    [
+      'unknown type',
+      { type: 'set_filters', filters: {} },
+      /unknown message type "set_filters" \(expected one of subscribe, unsubscribe, ping, query\)/,
+    ],
     ['numeric type', { type: 3 }, /unknown message type 3/],
     ['subscribe without id', { type: 'subscribe' }, /^invalid subscribe message: id: /],
     ['subscribe id too long', { type: 'subscribe', id: 'x'.repeat(65) }, /id: /],
-    ['subscribe with the seed channels shape', { type: 'subscribe', id: 'a', channels: ['events'] }, /channels: unknown field/],
-    ['bad filter severity', { type: 'subscribe', id: 'a', filter: { severity: 7 } }, /filter\.severity: /],
-    ['unknown filter key', { type: 'subscribe', id: 'a', filter: { apps: 'x' } }, /filter\.apps: unknown field/],
+    [
+      'subscribe with the seed channels shape',
+      { type: 'subscribe', id: 'a', channels: ['events'] },
+      /channels: unknown field/,
+    ],
+    [
+      'bad filter severity',
+      { type: 'subscribe', id: 'a', filter: { severity: 7 } },
+      /filter\.severity: /,
+    ],
+    [
+      'unknown filter key',
+      { type: 'subscribe', id: 'a', filter: { apps: 'x' } },
+      /filter\.apps: unknown field/,
+    ],
     ['unsubscribe without id', { type: 'unsubscribe' }, /^invalid unsubscribe message: id: /],
     ['query without sql', { type: 'query', queryId: 'q' }, /^invalid query message: sql: /],
     ['query params not an array', { type: 'query', sql: 'select 1', params: 'x' }, /params: /],

@@ -22,7 +22,9 @@ export const wsSubscribeSchema = z
   })
   .strict();
 
-export const wsUnsubscribeSchema = z.object({ type: z.literal('unsubscribe'), id: z.string().min(1).max(64) }).strict();
+export const wsUnsubscribeSchema = z
+  .object({ type: z.literal('unsubscribe'), id: z.string().min(1).max(64) })
+  .strict();
 
 // Lenient on purpose: clients often add a client timestamp to pings.
 export const wsPingSchema = z.object({ type: z.literal('ping') });
@@ -50,7 +52,8 @@ export type WsQueryMessage = z.infer<typeof wsQuerySchema>;
 
 export const WS_CLIENT_MESSAGE_TYPES = ['subscribe', 'unsubscribe', 'ping', 'query'] as const;
 
-export type ParseWsClientMessageResult = { ok: true; msg: WsClientMessage } | { ok: false; error: string };
+export type ParseWsClientMessageResult =
+  { ok: true; msg: WsClientMessage } | { ok: false; error: string };
 
 /** Parse one text frame. Errors are short sentences meant to be echoed to the client. */
 export function parseWsClientMessage(raw: string): ParseWsClientMessageResult {
@@ -58,9 +61,13 @@ export function parseWsClientMessage(raw: string): ParseWsClientMessageResult {
   try {
     parsed = JSON.parse(raw);
   } catch (err) {
-    return { ok: false, error: `invalid JSON: ${err instanceof Error ? err.message : String(err)}` };
+    return {
+      ok: false,
+      error: `invalid JSON: ${err instanceof Error ? err.message : String(err)}`,
+    };
   }
-  if (!isPlainObject(parsed)) return { ok: false, error: `message must be a JSON object, got ${describeType(parsed)}` };
+  if (!isPlainObject(parsed))
+    return { ok: false, error: `message must be a JSON object, got ${describeType(parsed)}` };
   const type = parsed['type'];
   if (type === undefined) return { ok: false, error: "missing field 'type'" };
   if (typeof type !== 'string' || !(WS_CLIENT_MESSAGE_TYPES as readonly string[]).includes(type)) {
@@ -71,7 +78,10 @@ export function parseWsClientMessage(raw: string): ParseWsClientMessageResult {
   }
   const r = wsClientMessageSchema.safeParse(parsed);
   if (!r.success) {
-    return { ok: false, error: `invalid ${type} message: ${formatFieldErrors(zodIssuesToFieldErrors(r.error))}` };
+    return {
+      ok: false,
+      error: `invalid ${type} message: ${formatFieldErrors(zodIssuesToFieldErrors(r.error))}`,
+    };
   }
   return { ok: true, msg: r.data };
 }

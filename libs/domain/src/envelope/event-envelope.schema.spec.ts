@@ -1,6 +1,11 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { EVENT_SCHEMA_VERSION, EVENT_SOURCES, eventEnvelopeSchema, parseEventEnvelope } from './event-envelope.schema';
+import {
+  EVENT_SCHEMA_VERSION,
+  EVENT_SOURCES,
+  eventEnvelopeSchema,
+  parseEventEnvelope,
+} from './event-envelope.schema';
 import { sampleEnvelope } from './test-fixtures';
 
 describe('eventEnvelopeSchema', () => {
@@ -10,12 +15,18 @@ describe('eventEnvelopeSchema', () => {
   });
 
   it('accepts a full envelope unchanged', () => {
-    const e = sampleEnvelope({ tags: { env: 'prod' }, attributes: { x: [1] }, input_tokens: 3, status: 'ok' });
+    const e = sampleEnvelope({
+      tags: { env: 'prod' },
+      attributes: { x: [1] },
+      input_tokens: 3,
+      status: 'ok',
+    });
     assert.deepEqual(parseEventEnvelope(e), e);
   });
 
   it('defaults a missing payload to {}', () => {
-    const { payload: _omit, ...rest } = sampleEnvelope();
+    const rest: Partial<ReturnType<typeof sampleEnvelope>> = sampleEnvelope();
+    delete rest.payload;
     assert.deepEqual(parseEventEnvelope(rest).payload, {});
   });
 

@@ -86,7 +86,11 @@ const tokenCount = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER).n
 
 export const eventEnvelopeSchema = z
   .object({
-    id: z.string().min(1).max(ENVELOPE_LIMITS.idMaxLength).regex(EVENT_ID_RE, 'must be printable ASCII without whitespace'),
+    id: z
+      .string()
+      .min(1)
+      .max(ENVELOPE_LIMITS.idMaxLength)
+      .regex(EVENT_ID_RE, 'must be printable ASCII without whitespace'),
     project_id: z.string().min(1).max(ENVELOPE_LIMITS.projectIdMaxLength),
     ts: isoMillis,
     received_at: isoMillis,
@@ -115,8 +119,14 @@ export const eventEnvelopeSchema = z
     cost_usd: z.number().finite().nonnegative().nullable(),
     tool_name: nullableText(ENVELOPE_LIMITS.shortTextMaxLength),
     tags: z
-      .record(z.string().min(1).max(ENVELOPE_LIMITS.tagKeyMaxLength), z.string().max(ENVELOPE_LIMITS.tagValueMaxLength))
-      .refine((t) => Object.keys(t).length <= ENVELOPE_LIMITS.maxTags, `at most ${ENVELOPE_LIMITS.maxTags} tags`)
+      .record(
+        z.string().min(1).max(ENVELOPE_LIMITS.tagKeyMaxLength),
+        z.string().max(ENVELOPE_LIMITS.tagValueMaxLength),
+      )
+      .refine(
+        (t) => Object.keys(t).length <= ENVELOPE_LIMITS.maxTags,
+        `at most ${ENVELOPE_LIMITS.maxTags} tags`,
+      )
       .nullable(),
     attributes: z.record(z.string(), z.unknown()).nullable(),
   })
@@ -129,7 +139,9 @@ type Simplify<T> = { [K in keyof T]: T[K] } & {};
  * marks every key whose type admits `undefined` as optional. The envelope always carries a
  * payload, so the key is made required here; everything else is exactly the inferred type.
  */
-export type EventEnvelope = Simplify<Omit<z.infer<typeof eventEnvelopeSchema>, 'payload'> & { payload: unknown }>;
+export type EventEnvelope = Simplify<
+  Omit<z.infer<typeof eventEnvelopeSchema>, 'payload'> & { payload: unknown }
+>;
 
 /** Parse an unknown value as an envelope; throws `ZodError`. */
 export function parseEventEnvelope(value: unknown): EventEnvelope {

@@ -17,9 +17,19 @@ import {
 
 describe('FleetscopeError family', () => {
   const table: [FleetscopeError, string, number, boolean][] = [
-    [new ValidationError('bad', [{ field: 'app', reason: 'is required' }]), 'validation_failed', 400, false],
+    [
+      new ValidationError('bad', [{ field: 'app', reason: 'is required' }]),
+      'validation_failed',
+      400,
+      false,
+    ],
     [new PayloadTooLargeError('big', 1024), 'payload_too_large', 413, false],
-    [new UnsupportedMediaTypeError('xml', ['application/json']), 'unsupported_media_type', 415, false],
+    [
+      new UnsupportedMediaTypeError('xml', ['application/json']),
+      'unsupported_media_type',
+      415,
+      false,
+    ],
     [new NotFoundError('nope'), 'not_found', 404, false],
     [new UnauthorizedError(), 'unauthorized', 401, false],
     [new BackpressureError('slow down', 5), 'backpressure', 429, true],
@@ -40,7 +50,11 @@ describe('FleetscopeError family', () => {
 
   it('carries details and retryAfterSeconds', () => {
     const v = new ValidationError('bad', [{ field: 'app', reason: 'is required' }]);
-    assert.deepEqual(v.toJSON(), { error: 'validation_failed', message: 'bad', details: [{ field: 'app', reason: 'is required' }] });
+    assert.deepEqual(v.toJSON(), {
+      error: 'validation_failed',
+      message: 'bad',
+      details: [{ field: 'app', reason: 'is required' }],
+    });
     assert.equal(new BackpressureError('x', 7).retryAfterSeconds, 7);
     assert.equal(new BackpressureError('x').retryAfterSeconds, 1);
     assert.deepEqual(new NotFoundError('gone').toJSON(), { error: 'not_found', message: 'gone' });
@@ -51,7 +65,8 @@ describe('FleetscopeError family', () => {
     assert.equal(new UnavailableError('db down', cause).cause, cause);
   });
 
-  it('isFleetscopeError is false for plain errors', () => assert.equal(isFleetscopeError(new Error('x')), false));
+  it('isFleetscopeError is false for plain errors', () =>
+    assert.equal(isFleetscopeError(new Error('x')), false));
 });
 
 describe('zodIssuesToFieldErrors', () => {
@@ -68,6 +83,12 @@ describe('zodIssuesToFieldErrors', () => {
   });
 
   it('formatFieldErrors joins them', () => {
-    assert.equal(formatFieldErrors([{ field: 'a', reason: 'x' }, { field: 'b', reason: 'y' }]), 'a: x; b: y');
+    assert.equal(
+      formatFieldErrors([
+        { field: 'a', reason: 'x' },
+        { field: 'b', reason: 'y' },
+      ]),
+      'a: x; b: y',
+    );
   });
 });

@@ -51,7 +51,10 @@ export class ValidationError extends FleetscopeError {
 }
 
 export class PayloadTooLargeError extends FleetscopeError {
-  constructor(message: string, readonly limitBytes?: number) {
+  constructor(
+    message: string,
+    readonly limitBytes?: number,
+  ) {
     super(message, {
       code: 'payload_too_large',
       httpStatus: 413,
@@ -61,7 +64,10 @@ export class PayloadTooLargeError extends FleetscopeError {
 }
 
 export class UnsupportedMediaTypeError extends FleetscopeError {
-  constructor(message: string, readonly supported: readonly string[] = []) {
+  constructor(
+    message: string,
+    readonly supported: readonly string[] = [],
+  ) {
     super(message, {
       code: 'unsupported_media_type',
       httpStatus: 415,
@@ -110,7 +116,8 @@ export function isFleetscopeError(err: unknown): err is FleetscopeError {
 
 /** `{ field: 'filter.severity', reason: 'Number must be less than or equal to 4' }` per zod issue. */
 export function zodIssuesToFieldErrors(error: z.ZodError): FieldError[] {
-  const fieldOf = (path: readonly (string | number)[]): string => (path.length > 0 ? path.join('.') : '(root)');
+  const fieldOf = (path: readonly (string | number)[]): string =>
+    path.length > 0 ? path.join('.') : '(root)';
   return error.issues.flatMap((issue): FieldError[] =>
     // Name each unknown key itself rather than its parent object.
     issue.code === 'unrecognized_keys'

@@ -15,7 +15,16 @@ const e = sampleEnvelope({
 
 describe('eventFilterSchema', () => {
   it('accepts every field', () => {
-    const f = { app: ['a', 'b'], agent_id: 'x', session_id: 's', event_type: 'e', severity: 3, trace_id: 't', project_id: 'p', tags: { a: 'b' } };
+    const f = {
+      app: ['a', 'b'],
+      agent_id: 'x',
+      session_id: 's',
+      event_type: 'e',
+      severity: 3,
+      trace_id: 't',
+      project_id: 'p',
+      tags: { a: 'b' },
+    };
     assert.deepEqual(eventFilterSchema.parse(f), f);
   });
   it('rejects unknown keys, bad severity and empty lists', () => {
@@ -48,8 +57,16 @@ describe('matchesFilter', () => {
     ['tags subset', { tags: { env: 'prod' } }, true],
     ['tags value differs', { tags: { env: 'dev' } }, false],
     ['tags key absent', { tags: { team: 'x' } }, false],
-    ['tag named like a prototype member', { tags: { constructor: 'function Object() { [native code] }' } }, false],
-    ['all combined', { app: 'billing', severity: 2, tags: { region: 'eu' }, session_id: 's-1' }, true],
+    [
+      'tag named like a prototype member',
+      { tags: { constructor: 'function Object() { [native code] }' } },
+      false,
+    ],
+    [
+      'all combined',
+      { app: 'billing', severity: 2, tags: { region: 'eu' }, session_id: 's-1' },
+      true,
+    ],
     ['combined with one miss', { app: 'billing', severity: 4 }, false],
   ];
   for (const [name, filter, expected] of table) {

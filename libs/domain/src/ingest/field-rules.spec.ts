@@ -33,7 +33,8 @@ describe('deriveSeverity', () => {
     ['tool_call', 'ok', 1],
   ];
   for (const [type, status, expected] of table) {
-    it(`${type} / ${String(status)} → ${expected}`, () => assert.equal(deriveSeverity(type, status), expected));
+    it(`${type} / ${String(status)} → ${expected}`, () =>
+      assert.equal(deriveSeverity(type, status), expected));
   }
 });
 
@@ -51,12 +52,17 @@ describe('normalizeStatus', () => {
 });
 
 describe('resolveDurationMs', () => {
-  it('top-level duration_ms wins', () => assert.equal(resolveDurationMs(12, { duration_ms: 1, duration: 1 }), 12));
-  it('then payload.duration_ms', () => assert.equal(resolveDurationMs(undefined, { duration_ms: 7, duration: 1 }), 7));
-  it('then payload.duration in seconds', () => assert.equal(resolveDurationMs(undefined, { duration: 1.23 }), 1230));
-  it('keeps sub-ms precision without float noise', () => assert.equal(resolveDurationMs(null, { duration: 0.0001234 }), 0.123));
+  it('top-level duration_ms wins', () =>
+    assert.equal(resolveDurationMs(12, { duration_ms: 1, duration: 1 }), 12));
+  it('then payload.duration_ms', () =>
+    assert.equal(resolveDurationMs(undefined, { duration_ms: 7, duration: 1 }), 7));
+  it('then payload.duration in seconds', () =>
+    assert.equal(resolveDurationMs(undefined, { duration: 1.23 }), 1230));
+  it('keeps sub-ms precision without float noise', () =>
+    assert.equal(resolveDurationMs(null, { duration: 0.0001234 }), 0.123));
   it('0 is a valid duration', () => assert.equal(resolveDurationMs(0, { duration: 5 }), 0));
-  it('skips an invalid top-level value', () => assert.equal(resolveDurationMs(-5, { duration_ms: 3 }), 3));
+  it('skips an invalid top-level value', () =>
+    assert.equal(resolveDurationMs(-5, { duration_ms: 3 }), 3));
   it('ignores invalid payload values', () => {
     assert.equal(resolveDurationMs(undefined, { duration_ms: -1, duration: 'x' }), null);
     assert.equal(resolveDurationMs(undefined, { duration: -2 }), null);
@@ -68,21 +74,28 @@ describe('resolveDurationMs', () => {
 
 describe('tokensFromPayload', () => {
   it('prefers usage over flat fields', () => {
-    assert.deepEqual(tokensFromPayload({ usage: { input_tokens: 1 }, input_tokens: 2, output_tokens: 3 }), {
-      input_tokens: 1,
-      output_tokens: 3,
-      cache_read_tokens: null,
-      cache_creation_tokens: null,
-    });
+    assert.deepEqual(
+      tokensFromPayload({ usage: { input_tokens: 1 }, input_tokens: 2, output_tokens: 3 }),
+      {
+        input_tokens: 1,
+        output_tokens: 3,
+        cache_read_tokens: null,
+        cache_creation_tokens: null,
+      },
+    );
   });
   it('falls through invalid values to the next candidate', () => {
-    assert.equal(tokensFromPayload({ usage: { input_tokens: 'x', prompt_tokens: 4 } }).input_tokens, 4);
+    assert.equal(
+      tokensFromPayload({ usage: { input_tokens: 'x', prompt_tokens: 4 } }).input_tokens,
+      4,
+    );
   });
   it('reads flat cache fields', () => {
     const t = tokensFromPayload({ cache_read_tokens: 5, cache_creation_tokens: 6 });
     assert.deepEqual([t.cache_read_tokens, t.cache_creation_tokens], [5, 6]);
   });
-  it('returns nulls for non-objects', () => assert.equal(tokensFromPayload('x').output_tokens, null));
+  it('returns nulls for non-objects', () =>
+    assert.equal(tokensFromPayload('x').output_tokens, null));
 });
 
 describe('inferProvider', () => {
@@ -106,13 +119,17 @@ describe('inferProvider', () => {
     ['', null],
   ];
   for (const [model, provider] of table) {
-    it(`${String(model)} → ${String(provider)}`, () => assert.equal(inferProvider(model), provider));
+    it(`${String(model)} → ${String(provider)}`, () =>
+      assert.equal(inferProvider(model), provider));
   }
 });
 
 describe('normalizeTags', () => {
   it('stringifies scalar values and trims keys', () => {
-    assert.deepEqual(normalizeTags({ ' env ': 'prod', n: 1.5, b: false }), { ok: true, tags: { env: 'prod', n: '1.5', b: 'false' } });
+    assert.deepEqual(normalizeTags({ ' env ': 'prod', n: 1.5, b: false }), {
+      ok: true,
+      tags: { env: 'prod', n: '1.5', b: 'false' },
+    });
   });
   it('turns string arrays into flags', () => {
     assert.deepEqual(normalizeTags(['a', 'b']), { ok: true, tags: { a: 'true', b: 'true' } });

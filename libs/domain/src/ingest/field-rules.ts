@@ -2,7 +2,11 @@
  * Pure derivation rules used by the normalisers. Each one is exported so the API, the
  * workers and the tests agree on a single definition.
  */
-import { ENVELOPE_LIMITS, type EventStatus, type Severity } from '../envelope/event-envelope.schema';
+import {
+  ENVELOPE_LIMITS,
+  type EventStatus,
+  type Severity,
+} from '../envelope/event-envelope.schema';
 
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -35,7 +39,8 @@ export function setOwn(obj: Record<string, unknown>, key: string, value: unknown
 export function deriveSeverity(eventType: string, status?: string | null): Severity {
   const t = eventType.trim().toLowerCase();
   if (t === 'fatal' || t === 'crash' || t === 'panic' || /_(fatal|crash|panic)$/.test(t)) return 4;
-  if (t.endsWith('error') || t.endsWith('failure') || t.endsWith('failed') || status === 'error') return 3;
+  if (t.endsWith('error') || t.endsWith('failure') || t.endsWith('failed') || status === 'error')
+    return 3;
   if (t.endsWith('warning') || t === 'warn') return 2;
   return 1;
 }
@@ -121,7 +126,12 @@ function firstTokenCount(...candidates: unknown[]): number | null {
  */
 export function tokensFromPayload(payload: unknown): TokenCounts {
   if (!isPlainObject(payload)) {
-    return { input_tokens: null, output_tokens: null, cache_read_tokens: null, cache_creation_tokens: null };
+    return {
+      input_tokens: null,
+      output_tokens: null,
+      cache_read_tokens: null,
+      cache_creation_tokens: null,
+    };
   }
   const usage = isPlainObject(payload['usage']) ? payload['usage'] : {};
   return {
@@ -137,8 +147,14 @@ export function tokensFromPayload(payload: unknown): TokenCounts {
       payload['output_tokens'],
       payload['completion_tokens'],
     ),
-    cache_read_tokens: firstTokenCount(usage['cache_read_input_tokens'], payload['cache_read_tokens']),
-    cache_creation_tokens: firstTokenCount(usage['cache_creation_input_tokens'], payload['cache_creation_tokens']),
+    cache_read_tokens: firstTokenCount(
+      usage['cache_read_input_tokens'],
+      payload['cache_read_tokens'],
+    ),
+    cache_creation_tokens: firstTokenCount(
+      usage['cache_creation_input_tokens'],
+      payload['cache_creation_tokens'],
+    ),
   };
 }
 
@@ -153,7 +169,8 @@ export function inferProvider(model: string | null | undefined): string | null {
   const m = model.trim().toLowerCase();
   const name = m.includes('/') ? m.slice(m.lastIndexOf('/') + 1) : m;
   if (name.startsWith('claude')) return 'anthropic';
-  if (name.startsWith('gpt-') || name.startsWith('chatgpt-') || /^o[134](?:-|$)/.test(name)) return 'openai';
+  if (name.startsWith('gpt-') || name.startsWith('chatgpt-') || /^o[134](?:-|$)/.test(name))
+    return 'openai';
   if (name.startsWith('gemini')) return 'google';
   if (name.startsWith('mistral') || name.startsWith('mixtral')) return 'mistral';
   if (name.startsWith('command')) return 'cohere';
@@ -162,8 +179,7 @@ export function inferProvider(model: string | null | undefined): string | null {
 }
 
 export type TagsResult =
-  | { ok: true; tags: Record<string, string> | null }
-  | { ok: false; field: string; reason: string };
+  { ok: true; tags: Record<string, string> | null } | { ok: false; field: string; reason: string };
 
 /**
  * Tags accept:
@@ -184,25 +200,36 @@ export function normalizeTags(value: unknown): TagsResult {
     const key = rawKey.trim();
     if (key.length === 0) return { ok: false, field: 'tags', reason: 'tag keys must not be empty' };
     if (key.length > tagKeyMaxLength) {
-      return { ok: false, field: 'tags', reason: `tag key "${key.slice(0, 32)}…" is longer than ${tagKeyMaxLength} characters` };
+      return {
+        ok: false,
+        field: 'tags',
+        reason: `tag key "${key.slice(0, 32)}…" is longer than ${tagKeyMaxLength} characters`,
+      };
     }
     if (v.length > tagValueMaxLength) {
-      return { ok: false, field, reason: `tag value is longer than ${tagValueMaxLength} characters` };
+      return {
+        ok: false,
+        field,
+        reason: `tag value is longer than ${tagValueMaxLength} characters`,
+      };
     }
     setOwn(out, key, v);
     return null;
   };
 
   if (Array.isArray(value)) {
-    if (value.length > maxTags) return { ok: false, field: 'tags', reason: `at most ${maxTags} tags, got ${value.length}` };
+    if (value.length > maxTags)
+      return { ok: false, field: 'tags', reason: `at most ${maxTags} tags, got ${value.length}` };
     for (const [i, item] of value.entries()) {
-      if (typeof item !== 'string') return { ok: false, field: `tags.${i}`, reason: 'array tags must be strings' };
+      if (typeof item !== 'string')
+        return { ok: false, field: `tags.${i}`, reason: 'array tags must be strings' };
       const err = put(item, 'true', `tags.${i}`);
       if (err) return err;
     }
   } else if (isPlainObject(value)) {
     const entries = Object.entries(value);
-    if (entries.length > maxTags) return { ok: false, field: 'tags', reason: `at most ${maxTags} tags, got ${entries.length}` };
+    if (entries.length > maxTags)
+      return { ok: false, field: 'tags', reason: `at most ${maxTags} tags, got ${entries.length}` };
     for (const [k, v] of entries) {
       const field = `tags.${k}`;
       if (typeof v === 'string') {
@@ -212,11 +239,19 @@ export function normalizeTags(value: unknown): TagsResult {
         const err = put(k, String(v), field);
         if (err) return err;
       } else {
-        return { ok: false, field, reason: 'tag values must be strings, finite numbers or booleans' };
+        return {
+          ok: false,
+          field,
+          reason: 'tag values must be strings, finite numbers or booleans',
+        };
       }
     }
   } else {
-    return { ok: false, field: 'tags', reason: 'tags must be an object of string values or an array of strings' };
+    return {
+      ok: false,
+      field: 'tags',
+      reason: 'tags must be an object of string values or an array of strings',
+    };
   }
   return { ok: true, tags: Object.keys(out).length === 0 ? null : (out as Record<string, string>) };
 }

@@ -2,7 +2,12 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { eventEnvelopeSchema, type EventEnvelope } from '../envelope/event-envelope.schema';
 import { eventByteSize } from './event-size';
-import { DEFAULT_MAX_BATCH_EVENTS, detectDialect, normalizeEvents, normalizeNdjson } from './normalize-events';
+import {
+  DEFAULT_MAX_BATCH_EVENTS,
+  detectDialect,
+  normalizeEvents,
+  normalizeNdjson,
+} from './normalize-events';
 import {
   RECEIVED_AT,
   disHitl,
@@ -16,7 +21,10 @@ import {
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
 /** Normalise one object and insist it was accepted; also checks the output against the schema. */
-function one(body: Record<string, unknown>, overrides: Parameters<typeof testContext>[0] = {}): EventEnvelope {
+function one(
+  body: Record<string, unknown>,
+  overrides: Parameters<typeof testContext>[0] = {},
+): EventEnvelope {
   const r = normalizeEvents(body, testContext(overrides));
   assert.deepEqual(r.rejected, []);
   assert.equal(r.events.length, 1);
@@ -89,7 +97,12 @@ describe('normalizeEvents: Claude Code hook dialect (DIS)', () => {
   });
 
   it('PostToolUseFailure is severity 3 with status error', () => {
-    const e = one({ ...disPreToolUse(), hook_event_type: 'PostToolUseFailure', error: 'boom', is_interrupt: false });
+    const e = one({
+      ...disPreToolUse(),
+      hook_event_type: 'PostToolUseFailure',
+      error: 'boom',
+      is_interrupt: false,
+    });
     assert.equal(e.severity, 3);
     assert.equal(e.status, 'error');
   });
@@ -99,7 +112,12 @@ describe('normalizeEvents: Claude Code hook dialect (DIS)', () => {
       source_app: 'app',
       session_id: 's1',
       hook_event_type: 'SubagentStop',
-      payload: { tool_name: 'Task', agent_id: 'agent-7', agent_type: 'code-reviewer', stop_hook_active: false },
+      payload: {
+        tool_name: 'Task',
+        agent_id: 'agent-7',
+        agent_type: 'code-reviewer',
+        stop_hook_active: false,
+      },
     };
     const e = one(body);
     assert.equal(e.tool_name, 'Task');
@@ -113,7 +131,12 @@ describe('normalizeEvents: Claude Code hook dialect (DIS)', () => {
   });
 
   it('accepts a string payload', () => {
-    const e = one({ source_app: 'a', session_id: 's', hook_event_type: 'Notification', payload: 'raw text' });
+    const e = one({
+      source_app: 'a',
+      session_id: 's',
+      hook_event_type: 'Notification',
+      payload: 'raw text',
+    });
     assert.equal(e.payload, 'raw text');
   });
 
@@ -127,7 +150,10 @@ describe('normalizeEvents: Claude Code hook dialect (DIS)', () => {
     assert.equal(detectDialect({ hook_event_type: 'Stop' }), 'claude_code');
     assert.equal(detectDialect({ app: 'a', event_type: 'e' }), 'generic');
     const rej = rejectionsOf({ hook_event_type: 'Stop', session_id: 's', payload: {} });
-    assert.deepEqual(rej.map((x) => x.field), ['source_app']);
+    assert.deepEqual(
+      rej.map((x) => x.field),
+      ['source_app'],
+    );
   });
 
   it('SessionStart payload.model gives the model and provider', () => {
@@ -167,7 +193,11 @@ describe('normalizeEvents: generic (EzAigents) + canonical dialect', () => {
   });
 
   it('uses payload.tool from the seed tool_use event', () => {
-    const e = one({ app: 'a', event_type: 'tool_use', payload: { tool: 'web_search', parameters: { q: 'x' } } });
+    const e = one({
+      app: 'a',
+      event_type: 'tool_use',
+      payload: { tool: 'web_search', parameters: { q: 'x' } },
+    });
     assert.equal(e.tool_name, 'web_search');
   });
 
@@ -186,7 +216,10 @@ describe('normalizeEvents: generic (EzAigents) + canonical dialect', () => {
   });
 
   it('keeps a client id (idempotency key)', () => {
-    assert.equal(one({ id: 'evt_01HXYZ-abc', app: 'a', event_type: 't', payload: {} }).id, 'evt_01HXYZ-abc');
+    assert.equal(
+      one({ id: 'evt_01HXYZ-abc', app: 'a', event_type: 't', payload: {} }).id,
+      'evt_01HXYZ-abc',
+    );
   });
 
   it('trims app, event_type and session_id', () => {
@@ -251,13 +284,25 @@ describe('normalizeEvents: generic (EzAigents) + canonical dialect', () => {
   });
 
   it('model_name is accepted in the generic dialect too', () => {
-    assert.equal(one({ app: 'a', event_type: 't', payload: {}, model_name: 'mistral-large' }).provider, 'mistral');
+    assert.equal(
+      one({ app: 'a', event_type: 't', payload: {}, model_name: 'mistral-large' }).provider,
+      'mistral',
+    );
   });
 
   it('an explicit provider wins over inference and over payload.provider', () => {
-    const e = one({ app: 'a', event_type: 't', payload: { provider: 'x' }, model: 'claude-3', provider: 'aws.bedrock' });
+    const e = one({
+      app: 'a',
+      event_type: 't',
+      payload: { provider: 'x' },
+      model: 'claude-3',
+      provider: 'aws.bedrock',
+    });
     assert.equal(e.provider, 'aws.bedrock');
-    assert.equal(one({ app: 'a', event_type: 't', payload: { provider: 'azure', model: 'gpt-4' } }).provider, 'azure');
+    assert.equal(
+      one({ app: 'a', event_type: 't', payload: { provider: 'azure', model: 'gpt-4' } }).provider,
+      'azure',
+    );
   });
 
   it('unknown top-level keys and seed row columns go to attributes; explicit attributes win on clashes', () => {
@@ -269,25 +314,36 @@ describe('normalizeEvents: generic (EzAigents) + canonical dialect', () => {
       env: 'prod',
       attributes: { env: 'staging', extra: true },
     });
-    assert.deepEqual(e.attributes, { created_at: '2025-07-14 20:40:50', env: 'staging', extra: true });
+    assert.deepEqual(e.attributes, {
+      created_at: '2025-07-14 20:40:50',
+      env: 'staging',
+      extra: true,
+    });
   });
 
   it('ignores client project_id and received_at (server-owned)', () => {
-    const e = one({ app: 'a', event_type: 't', payload: {}, project_id: 'other-tenant', received_at: 'x' });
+    const e = one({
+      app: 'a',
+      event_type: 't',
+      payload: {},
+      project_id: 'other-tenant',
+      received_at: 'x',
+    });
     assert.equal(e.project_id, 'proj-1');
     assert.equal(e.received_at, RECEIVED_AT.toISOString());
     assert.equal(e.attributes, null);
   });
 
   it('keeps a "__proto__" key as data instead of replacing the prototype', () => {
-    const body = JSON.parse('{"app":"a","event_type":"t","payload":{},"__proto__":{"polluted":true}}') as Record<
-      string,
-      unknown
-    >;
+    const body = JSON.parse(
+      '{"app":"a","event_type":"t","payload":{},"__proto__":{"polluted":true}}',
+    ) as Record<string, unknown>;
     const e = one(body);
     assert.ok(e.attributes !== null);
     assert.equal(Object.getPrototypeOf(e.attributes), Object.prototype);
-    assert.deepEqual(Object.getOwnPropertyDescriptor(e.attributes, '__proto__')?.value, { polluted: true });
+    assert.deepEqual(Object.getOwnPropertyDescriptor(e.attributes, '__proto__')?.value, {
+      polluted: true,
+    });
     assert.equal(({} as Record<string, unknown>)['polluted'], undefined);
   });
 
@@ -311,7 +367,14 @@ describe('normalizeEvents: generic (EzAigents) + canonical dialect', () => {
   });
 
   it('blank optional strings become null', () => {
-    const e = one({ app: 'a', event_type: 't', payload: {}, summary: '  ', trace_id: '', agent_id: ' ' });
+    const e = one({
+      app: 'a',
+      event_type: 't',
+      payload: {},
+      summary: '  ',
+      trace_id: '',
+      agent_id: ' ',
+    });
     assert.deepEqual([e.summary, e.trace_id, e.agent_id], [null, null, null]);
   });
 
@@ -360,14 +423,26 @@ describe('normalizeEvents: tokens, cost and duration', () => {
       event_type: 'llm_response',
       payload: {
         model: 'claude-sonnet-4-5',
-        usage: { input_tokens: 100, output_tokens: 50, cache_read_input_tokens: 7, cache_creation_input_tokens: 9 },
+        usage: {
+          input_tokens: 100,
+          output_tokens: 50,
+          cache_read_input_tokens: 7,
+          cache_creation_input_tokens: 9,
+        },
       },
     });
-    assert.deepEqual([e.input_tokens, e.output_tokens, e.cache_read_tokens, e.cache_creation_tokens], [100, 50, 7, 9]);
+    assert.deepEqual(
+      [e.input_tokens, e.output_tokens, e.cache_read_tokens, e.cache_creation_tokens],
+      [100, 50, 7, 9],
+    );
   });
 
   it('reads OpenAI usage and the seed token_usage event', () => {
-    const openai = one({ app: 'a', event_type: 'x', payload: { usage: { prompt_tokens: 11, completion_tokens: 22 } } });
+    const openai = one({
+      app: 'a',
+      event_type: 'x',
+      payload: { usage: { prompt_tokens: 11, completion_tokens: 22 } },
+    });
     assert.deepEqual([openai.input_tokens, openai.output_tokens], [11, 22]);
     const seed = one({
       app: 'a',
@@ -378,12 +453,21 @@ describe('normalizeEvents: tokens, cost and duration', () => {
   });
 
   it('top-level token fields win over the payload', () => {
-    const e = one({ app: 'a', event_type: 'x', input_tokens: 1, payload: { usage: { input_tokens: 999, output_tokens: 2 } } });
+    const e = one({
+      app: 'a',
+      event_type: 'x',
+      input_tokens: 1,
+      payload: { usage: { input_tokens: 999, output_tokens: 2 } },
+    });
     assert.deepEqual([e.input_tokens, e.output_tokens], [1, 2]);
   });
 
   it('ignores invalid token counts inside the payload', () => {
-    const e = one({ app: 'a', event_type: 'x', payload: { usage: { input_tokens: -1, output_tokens: 1.5 }, prompt_tokens: '3' } });
+    const e = one({
+      app: 'a',
+      event_type: 'x',
+      payload: { usage: { input_tokens: -1, output_tokens: 1.5 }, prompt_tokens: '3' },
+    });
     assert.deepEqual([e.input_tokens, e.output_tokens], [null, null]);
   });
 
@@ -393,22 +477,43 @@ describe('normalizeEvents: tokens, cost and duration', () => {
   });
 
   it('applies the duration rule', () => {
-    assert.equal(one({ app: 'a', event_type: 'x', duration_ms: 5, payload: { duration_ms: 6, duration: 7 } }).duration_ms, 5);
-    assert.equal(one({ app: 'a', event_type: 'x', payload: { duration_ms: 6, duration: 7 } }).duration_ms, 6);
+    assert.equal(
+      one({ app: 'a', event_type: 'x', duration_ms: 5, payload: { duration_ms: 6, duration: 7 } })
+        .duration_ms,
+      5,
+    );
+    assert.equal(
+      one({ app: 'a', event_type: 'x', payload: { duration_ms: 6, duration: 7 } }).duration_ms,
+      6,
+    );
     assert.equal(one({ app: 'a', event_type: 'x', payload: { duration: 0.5 } }).duration_ms, 500);
-    assert.equal(one({ app: 'a', event_type: 'x', payload: { duration: 'slow' } }).duration_ms, null);
-    assert.equal(one({ app: 'a', event_type: 'x', payload: { session_duration: 12 } }).duration_ms, null);
+    assert.equal(
+      one({ app: 'a', event_type: 'x', payload: { duration: 'slow' } }).duration_ms,
+      null,
+    );
+    assert.equal(
+      one({ app: 'a', event_type: 'x', payload: { session_duration: 12 } }).duration_ms,
+      null,
+    );
   });
 });
 
 describe('normalizeEvents: tags', () => {
   it('stringifies object values', () => {
-    const e = one({ app: 'a', event_type: 'x', payload: {}, tags: { env: 'prod', shard: 3, canary: true } });
+    const e = one({
+      app: 'a',
+      event_type: 'x',
+      payload: {},
+      tags: { env: 'prod', shard: 3, canary: true },
+    });
     assert.deepEqual(e.tags, { env: 'prod', shard: '3', canary: 'true' });
   });
 
   it('turns a string array into flags', () => {
-    assert.deepEqual(one({ app: 'a', event_type: 'x', payload: {}, tags: ['beta', 'eu'] }).tags, { beta: 'true', eu: 'true' });
+    assert.deepEqual(one({ app: 'a', event_type: 'x', payload: {}, tags: ['beta', 'eu'] }).tags, {
+      beta: 'true',
+      eu: 'true',
+    });
   });
 
   it('empty tags become null', () => {
@@ -417,7 +522,10 @@ describe('normalizeEvents: tags', () => {
 
   it('accepts exactly 64 tags', () => {
     const tags = Object.fromEntries(Array.from({ length: 64 }, (_, i) => [`k${i}`, 'v']));
-    assert.equal(Object.keys(one({ app: 'a', event_type: 'x', payload: {}, tags }).tags ?? {}).length, 64);
+    assert.equal(
+      Object.keys(one({ app: 'a', event_type: 'x', payload: {}, tags }).tags ?? {}).length,
+      64,
+    );
   });
 });
 
@@ -451,7 +559,13 @@ describe('normalizeEvents: timestamps', () => {
 describe('normalizeEvents: batches', () => {
   it('returns valid items and rejects invalid ones independently, with their index', () => {
     const r = normalizeEvents(
-      [ezLlmResponse(), { app: 'a', event_type: 'x' }, disPreToolUse(), 'nope', { app: 'a', event_type: 'y', payload: 1 }],
+      [
+        ezLlmResponse(),
+        { app: 'a', event_type: 'x' },
+        disPreToolUse(),
+        'nope',
+        { app: 'a', event_type: 'y', payload: 1 },
+      ],
       testContext(),
     );
     assert.deepEqual(
@@ -469,22 +583,36 @@ describe('normalizeEvents: batches', () => {
 
   it('reports several problems of one item separately', () => {
     const r = normalizeEvents({ event_type: 5, payload: null, severity: 9 }, testContext());
-    assert.deepEqual(r.rejected.map((x) => x.field).sort(), ['app', 'event_type', 'payload', 'severity']);
+    assert.deepEqual(r.rejected.map((x) => x.field).sort(), [
+      'app',
+      'event_type',
+      'payload',
+      'severity',
+    ]);
     assert.ok(r.rejected.every((x) => x.index === 0 && x.reason.length > 0));
   });
 
   it('rejects an empty batch', () => {
     const rej = rejectionsOf([]);
-    assert.deepEqual(rej.map((x) => [x.index, x.field]), [[-1, '(body)']]);
+    assert.deepEqual(
+      rej.map((x) => [x.index, x.field]),
+      [[-1, '(body)']],
+    );
     assert.match(rej[0]!.reason, /empty batch/);
   });
 
   it('rejects a batch over maxBatchEvents as a whole', () => {
     const item = { app: 'a', event_type: 'x', payload: {} };
     const rej = rejectionsOf([item, item, item], { maxBatchEvents: 2 });
-    assert.deepEqual(rej.map((x) => [x.index, x.field]), [[-1, '(body)']]);
+    assert.deepEqual(
+      rej.map((x) => [x.index, x.field]),
+      [[-1, '(body)']],
+    );
     assert.match(rej[0]!.reason, /3 events, over the limit of 2/);
-    assert.equal(normalizeEvents([item, item], testContext({ maxBatchEvents: 2 })).events.length, 2);
+    assert.equal(
+      normalizeEvents([item, item], testContext({ maxBatchEvents: 2 })).events.length,
+      2,
+    );
   });
 
   it('defaults maxBatchEvents to 10 000', () => {
@@ -497,7 +625,11 @@ describe('normalizeEvents: batches', () => {
   it('rejects non-object bodies', () => {
     for (const body of [null, undefined, 'text', 42, true]) {
       const rej = rejectionsOf(body);
-      assert.deepEqual(rej.map((x) => [x.index, x.field]), [[-1, '(body)']], String(body));
+      assert.deepEqual(
+        rej.map((x) => [x.index, x.field]),
+        [[-1, '(body)']],
+        String(body),
+      );
     }
   });
 
@@ -522,7 +654,10 @@ describe('normalizeEvents: size limit', () => {
     assert.ok(size > JSON.stringify(e).length, 'multi-byte characters count as bytes');
     const body = { id: 'fixed', app: 'a', event_type: 'x', payload: { s: 'é😀' } };
     assert.equal(normalizeEvents(body, testContext({ maxEventBytes: size })).events.length, 1);
-    assert.equal(normalizeEvents(body, testContext({ maxEventBytes: size - 1 })).rejected[0]?.field, '(event)');
+    assert.equal(
+      normalizeEvents(body, testContext({ maxEventBytes: size - 1 })).rejected[0]?.field,
+      '(event)',
+    );
   });
 
   it('one oversize item does not sink the batch', () => {
@@ -531,7 +666,10 @@ describe('normalizeEvents: size limit', () => {
       testContext({ maxEventBytes: 4000 }),
     );
     assert.equal(r.events.length, 1);
-    assert.deepEqual(r.rejected.map((x) => [x.index, x.field]), [[1, '(event)']]);
+    assert.deepEqual(
+      r.rejected.map((x) => [x.index, x.field]),
+      [[1, '(event)']],
+    );
   });
 });
 
@@ -543,7 +681,10 @@ describe('normalizeEvents: generateTracing', () => {
   });
 
   it('keeps a client trace_id and generates nothing', () => {
-    const e = one({ app: 'a', event_type: 'x', payload: {}, trace_id: 'abc' }, { generateTracing: true });
+    const e = one(
+      { app: 'a', event_type: 'x', payload: {}, trace_id: 'abc' },
+      { generateTracing: true },
+    );
     assert.equal(e.trace_id, 'abc');
     assert.equal(e.span_id, null);
   });
@@ -555,7 +696,13 @@ describe('normalizeEvents: generateTracing', () => {
 
 describe('normalizeNdjson', () => {
   it('normalises each line, skipping blank lines and the trailing newline; CRLF is fine', () => {
-    const text = [JSON.stringify(ezLlmResponse()), '', JSON.stringify(disPreToolUse()) + '\r', '   ', ''].join('\n');
+    const text = [
+      JSON.stringify(ezLlmResponse()),
+      '',
+      JSON.stringify(disPreToolUse()) + '\r',
+      '   ',
+      '',
+    ].join('\n');
     const r = normalizeNdjson(text, testContext());
     assert.deepEqual(r.rejected, []);
     assert.deepEqual(
@@ -587,7 +734,10 @@ describe('normalizeNdjson', () => {
   });
 
   it('strips a UTF-8 BOM', () => {
-    const r = normalizeNdjson('\uFEFF' + JSON.stringify({ app: 'a', event_type: 'x', payload: {} }) + '\n', testContext());
+    const r = normalizeNdjson(
+      '\uFEFF' + JSON.stringify({ app: 'a', event_type: 'x', payload: {} }) + '\n',
+      testContext(),
+    );
     assert.equal(r.events.length, 1);
   });
 
@@ -595,7 +745,10 @@ describe('normalizeNdjson', () => {
     assert.equal(normalizeNdjson('\n \n', testContext()).rejected[0]?.field, '(body)');
     const line = JSON.stringify({ app: 'a', event_type: 'x', payload: {} });
     const r = normalizeNdjson([line, line, line].join('\n'), testContext({ maxBatchEvents: 2 }));
-    assert.deepEqual(r.rejected.map((x) => [x.index, x.field]), [[-1, '(body)']]);
+    assert.deepEqual(
+      r.rejected.map((x) => [x.index, x.field]),
+      [[-1, '(body)']],
+    );
     assert.equal(r.events.length, 0);
   });
 });

@@ -111,7 +111,9 @@ export type IngestDialect = 'generic' | 'claude_code';
 
 /** DIS bodies are recognised by their two distinctive keys. */
 export function detectDialect(item: Record<string, unknown>): IngestDialect {
-  return Object.hasOwn(item, 'source_app') || Object.hasOwn(item, 'hook_event_type') ? 'claude_code' : 'generic';
+  return Object.hasOwn(item, 'source_app') || Object.hasOwn(item, 'hook_event_type')
+    ? 'claude_code'
+    : 'generic';
 }
 
 /** Keys the server owns; a client value is ignored (see the NOTE in the file header). */
@@ -182,7 +184,10 @@ class FieldReader {
     const v = this.take(key);
     if (v === undefined || v === null) return null;
     if (!isTokenCount(v)) {
-      this.fail(key, `must be a non-negative integer, got ${JSON.stringify(v)?.slice(0, 32) ?? describeType(v)}`);
+      this.fail(
+        key,
+        `must be a non-negative integer, got ${JSON.stringify(v)?.slice(0, 32) ?? describeType(v)}`,
+      );
       return null;
     }
     return v;
@@ -192,7 +197,10 @@ class FieldReader {
     const v = this.take(key);
     if (v === undefined || v === null) return null;
     if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) {
-      this.fail(key, `must be a finite number >= 0, got ${JSON.stringify(v)?.slice(0, 32) ?? describeType(v)}`);
+      this.fail(
+        key,
+        `must be a finite number >= 0, got ${JSON.stringify(v)?.slice(0, 32) ?? describeType(v)}`,
+      );
       return null;
     }
     return v;
@@ -262,7 +270,8 @@ function normalizeItem(item: Record<string, unknown>, ctx: ResolvedContext): Ite
     app = r.requiredText('app', L.appMaxLength);
     eventType = r.requiredText('event_type', L.eventTypeMaxLength);
     sessionId = r.optionalText('session_id', L.sessionIdMaxLength) ?? 'default';
-    if (payload === undefined || payload === null) r.fail('payload', 'is required (any JSON value except null)');
+    if (payload === undefined || payload === null)
+      r.fail('payload', 'is required (any JSON value except null)');
   }
 
   // --- id -------------------------------------------------------------------------------
@@ -270,7 +279,8 @@ function normalizeItem(item: Record<string, unknown>, ctx: ResolvedContext): Ite
   const rawId = r.take('id');
   if (rawId !== undefined && rawId !== null) {
     if (typeof rawId !== 'string') r.fail('id', `must be a string, got ${describeType(rawId)}`);
-    else if (rawId.length < 1 || rawId.length > L.idMaxLength) r.fail('id', `must be 1..${L.idMaxLength} characters`);
+    else if (rawId.length < 1 || rawId.length > L.idMaxLength)
+      r.fail('id', `must be 1..${L.idMaxLength} characters`);
     else if (!EVENT_ID_RE.test(rawId)) r.fail('id', 'must be printable ASCII without whitespace');
     else id = rawId;
   }
@@ -308,9 +318,12 @@ function normalizeItem(item: Record<string, unknown>, ctx: ResolvedContext): Ite
   model ??= payloadText(payload, 'model');
 
   const provider =
-    r.optionalText('provider', L.shortTextMaxLength) ?? payloadText(payload, 'provider') ?? inferProvider(model);
+    r.optionalText('provider', L.shortTextMaxLength) ??
+    payloadText(payload, 'provider') ??
+    inferProvider(model);
 
-  let toolName = r.optionalText('tool_name', L.shortTextMaxLength) ?? payloadText(payload, 'tool_name');
+  let toolName =
+    r.optionalText('tool_name', L.shortTextMaxLength) ?? payloadText(payload, 'tool_name');
   if (toolName === null) {
     const tool = payloadText(payload, 'tool');
     // NOTE: the seed's Claude hooks always send payload.tool = "unknown" (they read the wrong key).
@@ -328,7 +341,8 @@ function normalizeItem(item: Record<string, unknown>, ctx: ResolvedContext): Ite
   let givenStatus: EventStatus | null = null;
   if (rawStatus !== undefined && rawStatus !== null) {
     const s = normalizeStatus(rawStatus);
-    if (s === undefined) r.fail('status', 'must be one of ok, error, unset (or success, failed, failure)');
+    if (s === undefined)
+      r.fail('status', 'must be one of ok, error, unset (or success, failed, failure)');
     else givenStatus = s;
   }
 
@@ -341,7 +355,8 @@ function normalizeItem(item: Record<string, unknown>, ctx: ResolvedContext): Ite
     input_tokens: r.optionalTokenCount('input_tokens') ?? fromPayload.input_tokens,
     output_tokens: r.optionalTokenCount('output_tokens') ?? fromPayload.output_tokens,
     cache_read_tokens: r.optionalTokenCount('cache_read_tokens') ?? fromPayload.cache_read_tokens,
-    cache_creation_tokens: r.optionalTokenCount('cache_creation_tokens') ?? fromPayload.cache_creation_tokens,
+    cache_creation_tokens:
+      r.optionalTokenCount('cache_creation_tokens') ?? fromPayload.cache_creation_tokens,
   };
   let costUsd = r.optionalNonNegativeNumber('cost_usd');
   if (costUsd === null && isPlainObject(payload)) {
@@ -356,7 +371,11 @@ function normalizeItem(item: Record<string, unknown>, ctx: ResolvedContext): Ite
   else r.fail(tagsResult.field, tagsResult.reason);
 
   const explicitAttributes = r.take('attributes');
-  if (explicitAttributes !== undefined && explicitAttributes !== null && !isPlainObject(explicitAttributes)) {
+  if (
+    explicitAttributes !== undefined &&
+    explicitAttributes !== null &&
+    !isPlainObject(explicitAttributes)
+  ) {
     r.fail('attributes', `must be an object, got ${describeType(explicitAttributes)}`);
   }
 
@@ -368,7 +387,8 @@ function normalizeItem(item: Record<string, unknown>, ctx: ResolvedContext): Ite
     setOwn(attributes, key, item[key]);
   }
   if (isPlainObject(explicitAttributes)) {
-    for (const key of Object.keys(explicitAttributes)) setOwn(attributes, key, explicitAttributes[key]);
+    for (const key of Object.keys(explicitAttributes))
+      setOwn(attributes, key, explicitAttributes[key]);
   }
 
   const severity = givenSeverity ?? deriveSeverity(eventType, givenStatus);
@@ -417,12 +437,22 @@ function normalizeItem(item: Record<string, unknown>, ctx: ResolvedContext): Ite
     size = eventByteSize(event);
   } catch (err) {
     // Only reachable from in-process callers (JSON.parse output is always serialisable).
-    return { ok: false, errors: [{ field: '(event)', reason: `event is not JSON-serialisable: ${errorMessage(err)}` }] };
+    return {
+      ok: false,
+      errors: [
+        { field: '(event)', reason: `event is not JSON-serialisable: ${errorMessage(err)}` },
+      ],
+    };
   }
   if (size > ctx.maxEventBytes) {
     return {
       ok: false,
-      errors: [{ field: '(event)', reason: `event is ${size} bytes, over the limit of ${ctx.maxEventBytes} bytes` }],
+      errors: [
+        {
+          field: '(event)',
+          reason: `event is ${size} bytes, over the limit of ${ctx.maxEventBytes} bytes`,
+        },
+      ],
     };
   }
   return { ok: true, event };
@@ -437,15 +467,25 @@ interface IndexedItem {
   value: unknown;
 }
 
-function normalizeIndexed(items: readonly IndexedItem[], ctx: ResolvedContext, result: NormalizeResult): NormalizeResult {
+function normalizeIndexed(
+  items: readonly IndexedItem[],
+  ctx: ResolvedContext,
+  result: NormalizeResult,
+): NormalizeResult {
   for (const { index, value } of items) {
     if (!isPlainObject(value)) {
-      result.rejected.push({ index, field: '(item)', reason: `each event must be a JSON object, got ${describeType(value)}` });
+      result.rejected.push({
+        index,
+        field: '(item)',
+        reason: `each event must be a JSON object, got ${describeType(value)}`,
+      });
       continue;
     }
     const outcome = normalizeItem(value, ctx);
     if (outcome.ok) result.events.push(outcome.event);
-    else for (const e of outcome.errors) result.rejected.push({ index, field: e.field, reason: e.reason });
+    else
+      for (const e of outcome.errors)
+        result.rejected.push({ index, field: e.field, reason: e.reason });
   }
   return result;
 }
@@ -460,7 +500,9 @@ export function normalizeEvents(body: unknown, ctx: NormalizeContext): Normalize
   if (Array.isArray(body)) {
     if (body.length === 0) return bodyRejection('empty batch: send at least one event');
     if (body.length > rc.maxBatchEvents) {
-      return bodyRejection(`batch has ${body.length} events, over the limit of ${rc.maxBatchEvents}`);
+      return bodyRejection(
+        `batch has ${body.length} events, over the limit of ${rc.maxBatchEvents}`,
+      );
     }
     return normalizeIndexed(
       body.map((value: unknown, index) => ({ index, value })),
@@ -472,10 +514,14 @@ export function normalizeEvents(body: unknown, ctx: NormalizeContext): Normalize
     const result: NormalizeResult = { events: [], rejected: [] };
     const outcome = normalizeItem(body, rc);
     if (outcome.ok) result.events.push(outcome.event);
-    else for (const e of outcome.errors) result.rejected.push({ index: 0, field: e.field, reason: e.reason });
+    else
+      for (const e of outcome.errors)
+        result.rejected.push({ index: 0, field: e.field, reason: e.reason });
     return result;
   }
-  return bodyRejection(`body must be a JSON object or an array of objects, got ${describeType(body)}`);
+  return bodyRejection(
+    `body must be a JSON object or an array of objects, got ${describeType(body)}`,
+  );
 }
 
 /**
@@ -496,7 +542,9 @@ export function normalizeNdjson(text: string, ctx: NormalizeContext): NormalizeR
   }
   if (nonBlank.length === 0) return bodyRejection('empty batch: send at least one event');
   if (nonBlank.length > rc.maxBatchEvents) {
-    return bodyRejection(`batch has ${nonBlank.length} events, over the limit of ${rc.maxBatchEvents}`);
+    return bodyRejection(
+      `batch has ${nonBlank.length} events, over the limit of ${rc.maxBatchEvents}`,
+    );
   }
   const result: NormalizeResult = { events: [], rejected: [] };
   const items: IndexedItem[] = [];
@@ -504,7 +552,11 @@ export function normalizeNdjson(text: string, ctx: NormalizeContext): NormalizeR
     try {
       items.push({ index, value: JSON.parse(line) as unknown });
     } catch (err) {
-      result.rejected.push({ index, field: '(line)', reason: `invalid JSON: ${errorMessage(err)}` });
+      result.rejected.push({
+        index,
+        field: '(line)',
+        reason: `invalid JSON: ${errorMessage(err)}`,
+      });
     }
   }
   normalizeIndexed(items, rc, result);

@@ -65,12 +65,21 @@ export function disStopWithChat(): Record<string, unknown> {
     timestamp: 1739030005000,
     model_name: 'claude-opus-4-1-20250805',
     chat: [
-      { type: 'user', uuid: 'u1', sessionId: 's', timestamp: '2025-02-08T15:53:20.000Z', message: { role: 'user', content: 'fix the bug' } },
+      {
+        type: 'user',
+        uuid: 'u1',
+        sessionId: 's',
+        timestamp: '2025-02-08T15:53:20.000Z',
+        message: { role: 'user', content: 'fix the bug' },
+      },
       {
         type: 'assistant',
         message: {
           model: 'claude-opus-4-1-20250805',
-          content: [{ type: 'text', text: 'ok' }, { type: 'tool_use', name: 'Edit', input: {} }],
+          content: [
+            { type: 'text', text: 'ok' },
+            { type: 'tool_use', name: 'Edit', input: {} },
+          ],
           usage: { input_tokens: 1200, output_tokens: 300 },
         },
       },
@@ -108,6 +117,10 @@ export function ezPreToolUse(): Record<string, unknown> {
     session_id: 'default',
     event_type: 'pre_tool_use',
     summary: null,
-    payload: { tool: 'unknown', params: {}, hook_data: { tool_name: 'Read', tool_input: { file_path: '/x' } } },
+    payload: {
+      tool: 'unknown',
+      params: {},
+      hook_data: { tool_name: 'Read', tool_input: { file_path: '/x' } },
+    },
   };
 }

@@ -37,13 +37,15 @@ export function parseIsoTimestamp(text: string): Date | null {
   const second = ss === undefined ? 0 : Number(ss);
   // Truncate (not round) so that .9999 never carries into the next second.
   const millis = frac === undefined ? 0 : Number(frac.slice(0, 3).padEnd(3, '0'));
-  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 59) return null;
+  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 59)
+    return null;
 
   const utc = new Date(0);
   utc.setUTCFullYear(year, month - 1, day);
   utc.setUTCHours(hour, minute, second, millis);
   // Reject rolled-over dates such as Feb 30.
-  if (utc.getUTCFullYear() !== year || utc.getUTCMonth() !== month - 1 || utc.getUTCDate() !== day) return null;
+  if (utc.getUTCFullYear() !== year || utc.getUTCMonth() !== month - 1 || utc.getUTCDate() !== day)
+    return null;
 
   let offsetMinutes = 0;
   if (off !== undefined && off !== 'Z' && off !== 'z') {
@@ -65,9 +67,11 @@ export function parseIsoTimestamp(text: string): Date | null {
 export function parseEventTimestamp(value: unknown, receivedAt: Date): TimestampParseResult {
   let date: Date | null;
   if (typeof value === 'number') {
-    if (!Number.isFinite(value)) return { ok: false, reason: 'must be a finite number of epoch milliseconds' };
+    if (!Number.isFinite(value))
+      return { ok: false, reason: 'must be a finite number of epoch milliseconds' };
     date = new Date(Math.trunc(value));
-    if (Number.isNaN(date.getTime())) return { ok: false, reason: 'epoch milliseconds out of range' };
+    if (Number.isNaN(date.getTime()))
+      return { ok: false, reason: 'epoch milliseconds out of range' };
   } else if (typeof value === 'string') {
     date = parseIsoTimestamp(value);
     if (date === null) {
@@ -77,14 +81,19 @@ export function parseEventTimestamp(value: unknown, receivedAt: Date): Timestamp
       };
     }
   } else {
-    return { ok: false, reason: `must be an ISO 8601 string or epoch milliseconds, got ${describeType(value)}` };
+    return {
+      ok: false,
+      reason: `must be an ISO 8601 string or epoch milliseconds, got ${describeType(value)}`,
+    };
   }
 
   const delta = date.getTime() - receivedAt.getTime();
   if (delta < -TIMESTAMP_MAX_PAST_MS || delta > TIMESTAMP_MAX_FUTURE_MS) {
     // Epoch *seconds* land in January 1970, which is the usual cause: say so.
     const hint =
-      typeof value === 'number' && value > 0 && value < 1e11 ? ' (looks like epoch seconds; send milliseconds)' : '';
+      typeof value === 'number' && value > 0 && value < 1e11
+        ? ' (looks like epoch seconds; send milliseconds)'
+        : '';
     return {
       ok: false,
       reason: `${date.toISOString()} is outside the accepted window: at most 365 days in the past and 1 day in the future relative to the receive time ${receivedAt.toISOString()}${hint}`,

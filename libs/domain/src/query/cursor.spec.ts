@@ -19,7 +19,10 @@ describe('cursor', () => {
   });
 
   it('is deterministic', () => {
-    assert.equal(encodeCursor({ ts: '2026-01-02T03:04:05.678Z', id: 'x' }), encodeCursor({ id: 'x', ts: '2026-01-02T03:04:05.678Z' }));
+    assert.equal(
+      encodeCursor({ ts: '2026-01-02T03:04:05.678Z', id: 'x' }),
+      encodeCursor({ id: 'x', ts: '2026-01-02T03:04:05.678Z' }),
+    );
   });
 
   const b64url = (s: string) => btoa(s).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');

@@ -52,8 +52,10 @@ export function decodeCursor(s: string): EventCursor | null {
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return null;
   const { ts, id } = value as Record<string, unknown>;
-  if (typeof ts !== 'string' || !ISO_MILLIS_UTC_RE.test(ts) || Number.isNaN(Date.parse(ts))) return null;
-  if (typeof id !== 'string' || id.length === 0 || id.length > ENVELOPE_LIMITS.idMaxLength) return null;
+  if (typeof ts !== 'string' || !ISO_MILLIS_UTC_RE.test(ts) || Number.isNaN(Date.parse(ts)))
+    return null;
+  if (typeof id !== 'string' || id.length === 0 || id.length > ENVELOPE_LIMITS.idMaxLength)
+    return null;
   return { ts, id };
 }
 
