@@ -112,6 +112,20 @@ describe('all-in-one: HTTP and WebSocket end to end', () => {
     assert.deepEqual((failure.attributes as Record<string, unknown>).tool_use_id, 'toolu_01');
     assert.equal(failure.timestamp, failure.ts, 'seed clients read `timestamp`');
 
+    const options = (await (await fetch(`${base}/events/filter-options`)).json()) as {
+      source_apps: string[];
+      session_ids: string[];
+      hook_event_types: string[];
+    };
+    assert.ok(options.source_apps.includes('cc-fleet'));
+    assert.equal(options.session_ids[0], session, 'most recently active session first');
+    assert.ok(options.hook_event_types.includes('PostToolUseFailure'));
+    const recent = (await (await fetch(`${base}/events/recent?limit=2`)).json()) as {
+      ts: string;
+    }[];
+    assert.equal(recent.length, 2);
+    assert.ok(recent[0]!.ts <= recent[1]!.ts, 'recent is ascending');
+
     const one = await fetch(`${base}/events/${hookBody.id}`);
     assert.equal(one.status, 200);
     assert.equal(((await one.json()) as { id: string }).id, hookBody.id);

@@ -178,6 +178,55 @@ describe('cluster: HTTP → Kafka → workers → PostgreSQL', () => {
     assert.equal(((await viaApi.json()) as unknown[]).length, 5);
   });
 
+  it('answers 429 with Retry-After when the producer is saturated, and stores exactly what it accepted', async () => {
+    // A second api replica with a small bound on events awaiting Kafka acks.
+    const smallPort = await freePort();
+    const small = startApi({ ...env, PORT: String(smallPort), PRODUCER_MAX_PENDING_EVENTS: '600' });
+    try {
+      await waitReady(`http://127.0.0.1:${smallPort}/ready`, small, 90_000);
+      const session = uniq('bp-');
+      const responses = await Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          fetch(`http://127.0.0.1:${smallPort}/events`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify(
+              Array.from({ length: 500 }, (_, j) => ({
+                app: 'bp',
+                event_type: 'x',
+                session_id: session,
+                payload: { i, j },
+              })),
+            ),
+          }),
+        ),
+      );
+      const statuses = responses.map((r) => r.status);
+      const refused = responses.filter((r) => r.status === 429);
+      assert.ok(refused.length > 0, `expected some 429 among ${statuses.join(',')}`);
+      assert.ok(
+        statuses.every((st) => st === 202 || st === 429),
+        statuses.join(','),
+      );
+      for (const r of refused) assert.ok(Number(r.headers.get('retry-after')) >= 1);
+      const accepted = statuses.filter((st) => st === 202).length;
+      await waitFor(
+        'accepted events stored',
+        async () => (await countSession(session)) === accepted * 500,
+        60_000,
+        250,
+      );
+      await new Promise((r) => setTimeout(r, 1000));
+      assert.equal(
+        await countSession(session),
+        accepted * 500,
+        'nothing refused was stored, nothing accepted was lost',
+      );
+    } finally {
+      await small.stop();
+    }
+  });
+
   it('delivers a posted event to a WebSocket subscriber through the Kafka tail', async () => {
     const session = uniq('live-');
     const ws = await WsProbe.connect(`ws://127.0.0.1:${port}/ws`);

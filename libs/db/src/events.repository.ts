@@ -125,6 +125,39 @@ export class EventsRepository {
     return r.rows.map(toEnvelope);
   }
 
+  /**
+   * Distinct apps, sessions (most recently active first) and event types seen since
+   * `since`: the hook dashboard's filter lists. Bounded in time and count so it never scans
+   * the whole history.
+   */
+  async filterOptions(
+    db: SqlExecutor,
+    projectId: string,
+    since: string,
+    max = 300,
+  ): Promise<{ source_apps: string[]; session_ids: string[]; hook_event_types: string[] }> {
+    const [apps, sessions, types] = await Promise.all([
+      db.query<{ v: string }>(
+        'SELECT DISTINCT app AS v FROM events WHERE project_id = $1 AND ts >= $2 ORDER BY 1 LIMIT $3',
+        [projectId, since, max],
+      ),
+      db.query<{ v: string }>(
+        `SELECT session_id AS v FROM events WHERE project_id = $1 AND ts >= $2
+          GROUP BY session_id ORDER BY max(ts) DESC LIMIT $3`,
+        [projectId, since, max],
+      ),
+      db.query<{ v: string }>(
+        'SELECT DISTINCT event_type AS v FROM events WHERE project_id = $1 AND ts >= $2 ORDER BY 1 LIMIT $3',
+        [projectId, since, max],
+      ),
+    ]);
+    return {
+      source_apps: apps.rows.map((r) => r.v),
+      session_ids: sessions.rows.map((r) => r.v),
+      hook_event_types: types.rows.map((r) => r.v),
+    };
+  }
+
   async countForProject(db: SqlExecutor, projectId: string): Promise<number> {
     const r = await db.query<{ n: string | number }>(
       'SELECT count(*) AS n FROM events WHERE project_id = $1',

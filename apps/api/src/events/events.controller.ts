@@ -97,6 +97,15 @@ export class EventsController {
     return rows.reverse().map((e) => ({ ...e, timestamp: e.ts }));
   }
 
+  @Get('filter-options')
+  @ApiOperation({
+    summary: 'Distinct apps, sessions and event types of the last 7 days (the hook server’s route)',
+  })
+  async filterOptions(@CurrentPrincipal() principal: Principal) {
+    const since = new Date(Date.now() - 7 * 24 * 3600 * 1000).toISOString();
+    return this.runtime.events.filterOptions(this.runtime.db, principal.projectId, since);
+  }
+
   @Get(':id')
   @ApiOperation({ summary: 'One event by id' })
   async get(@CurrentPrincipal() principal: Principal, @Param('id') id: string) {
