@@ -18,9 +18,9 @@ node scripts/run-tests.mjs unit
 
 step "local services (Kafka, PostgreSQL, Redis)"
 started_here=0
-if ! bash infra/local/services.sh status >/dev/null 2>&1 || bash infra/local/services.sh status | grep -q down; then
-  started_here=1
-fi
+# NOTE: capture first; `status | grep -q` under pipefail fails on SIGPIPE and hides "down".
+status=$(bash infra/local/services.sh status 2>&1 || true)
+case "$status" in *down*) started_here=1 ;; esac
 bash infra/local/services.sh up
 if [ "$started_here" = 1 ] && [ -z "${FLEETSCOPE_KEEP_SERVICES:-}" ]; then
   # Leave a developer's already-running services alone; stop the ones this run started.
