@@ -1,0 +1,199 @@
+// Shared pieces of the benchmark scenarios: a seeded workload generator, process control,
+// and result reporting (a table for people, JSON for machines, last line = headline JSON).
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync, existsSync, mkdtempSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { cpus, totalmem, tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export const ROOT = new URL('..', import.meta.url).pathname;
+
+/** mulberry32: small, fast, seeded; the same seed gives the same workload on every run. */
+export function rng(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const TOOLS = ['Bash', 'Read', 'Edit', 'Write', 'Grep', 'Glob', 'WebFetch', 'Task'];
+const HOOKS = [
+  'PreToolUse',
+  'PostToolUse',
+  'UserPromptSubmit',
+  'Notification',
+  'Stop',
+  'SubagentStop',
+];
+const MODELS = ['claude-sonnet-4-5-20250929', 'gpt-4.1', 'claude-opus-4-1', 'gemini-2.5-pro'];
+
+/**
+ * A realistic mix: 60 % Claude Code hook events with 0.5–4 KB tool payloads, 30 % SDK LLM
+ * calls with tokens and cost, 10 % OTLP-like spans; 200 agents, 2,000 sessions.
+ */
+export function makeWorkload(seed, n) {
+  const r = rng(seed);
+  const pick = (a) => a[Math.floor(r() * a.length)];
+  const text = (bytes) => 'x'.repeat(Math.max(0, Math.floor(bytes)));
+  const out = [];
+  const now = Date.now();
+  for (let i = 0; i < n; i++) {
+    const session = `sess-${Math.floor(r() * 2000)}`;
+    const kind = r();
+    const ts = now - Math.floor(r() * 60_000);
+    if (kind < 0.6) {
+      const tool = pick(TOOLS);
+      out.push({
+        source_app: `fleet-${Math.floor(r() * 200)}`,
+        session_id: session,
+        hook_event_type: pick(HOOKS),
+        timestamp: ts,
+        model_name: pick(MODELS),
+        payload: {
+          session_id: session,
+          cwd: '/repo',
+          hook_event_name: 'PreToolUse',
+          tool_name: tool,
+          tool_input: { command: `run ${tool}`, content: text(500 + r() * 3500) },
+        },
+      });
+    } else if (kind < 0.9) {
+      const model = pick(MODELS);
+      out.push({
+        app: `sdk-agent-${Math.floor(r() * 200)}`,
+        event_type: r() < 0.05 ? 'error' : 'llm_response',
+        session_id: session,
+        timestamp: new Date(ts).toISOString(),
+        model,
+        input_tokens: Math.floor(r() * 4000),
+        output_tokens: Math.floor(r() * 800),
+        cost_usd: Math.round(r() * 1000) / 100000,
+        duration_ms: Math.floor(200 + r() * 4000),
+        payload: {
+          provider: model.startsWith('gpt') ? 'openai' : 'anthropic',
+          prompt: text(200 + r() * 600),
+        },
+      });
+    } else {
+      out.push({
+        app: `svc-${Math.floor(r() * 20)}`,
+        event_type: 'span',
+        session_id: session,
+        timestamp: new Date(ts).toISOString(),
+        trace_id: Math.floor(r() * 2 ** 52)
+          .toString(16)
+          .padStart(32, '0'),
+        span_id: Math.floor(r() * 2 ** 52)
+          .toString(16)
+          .padStart(16, '0'),
+        duration_ms: Math.floor(r() * 2000),
+        payload: { 'gen_ai.operation.name': 'chat', attrs: text(100 + r() * 400) },
+      });
+    }
+  }
+  return out;
+}
+
+export async function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export function servicesUp() {
+  execFileSync('bash', [join(ROOT, 'infra/local/services.sh'), 'up'], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const env = {};
+  for (const line of readFileSync(join(ROOT, '.local/services.env'), 'utf8').split('\n')) {
+    const m = /^export (\w+)=(.*)$/.exec(line.trim());
+    if (m) env[m[1]] = m[2];
+  }
+  return env;
+}
+
+export function ensureBuilt() {
+  if (!existsSync(join(ROOT, 'apps/api/dist/main.js')))
+    execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'inherit' });
+}
+
+export function startNode(script, args, env) {
+  const child = spawn(process.execPath, [join(ROOT, script), ...args], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let err = '';
+  child.stderr.on('data', (b) => (err = (err + b).slice(-5000)));
+  const exited = new Promise((r) => child.once('exit', r));
+  return {
+    child,
+    stderr: () => err,
+    stop: async () => {
+      child.kill('SIGTERM');
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 15000))]);
+      child.kill('SIGKILL');
+    },
+  };
+}
+
+export async function waitReady(url, proc, timeoutMs = 120_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (proc.child.exitCode !== null) throw new Error(`process exited: ${proc.stderr()}`);
+    try {
+      if ((await fetch(url)).status === 200) return;
+    } catch {}
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`not ready: ${url}`);
+}
+
+export const tempDir = (p) => mkdtempSync(join(tmpdir(), p));
+
+export function percentile(sorted, p) {
+  if (sorted.length === 0) return null;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+export function machine() {
+  return {
+    cores: cpus().length,
+    cpu: cpus()[0]?.model,
+    memory_gib: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+  };
+}
+
+/** Prints the table, writes bench/results/<scenario>-<time>.json, ends with the headline JSON line. */
+export function report(scenario, rows, headline, extra = {}) {
+  const cols = Object.keys(rows[0] ?? {});
+  const widths = cols.map((c) => Math.max(c.length, ...rows.map((r) => String(r[c]).length)));
+  const line = (vals) => vals.map((v, i) => String(v).padEnd(widths[i])).join('  ');
+  console.log(`\n${scenario}`);
+  console.log(line(cols));
+  console.log(line(widths.map((w) => '-'.repeat(w))));
+  for (const r of rows) console.log(line(cols.map((c) => r[c])));
+  const result = {
+    scenario,
+    at: new Date().toISOString(),
+    machine: machine(),
+    rows,
+    ...extra,
+    headline,
+  };
+  mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
+  const file = join(ROOT, 'bench/results', `${scenario}-${result.at.replace(/[:.]/g, '-')}.json`);
+  writeFileSync(file, JSON.stringify(result, null, 2));
+  console.log(`\nresults: ${file}`);
+  console.log(JSON.stringify({ scenario, ...headline }));
+}

@@ -1,0 +1,13 @@
+// npm run bench -- <scenario> [--quick]
+const [scenario, ...rest] = process.argv.slice(2);
+const quick = rest.includes('--quick');
+const scenarios = {
+  ingest: () => import('./scenarios/ingest.mjs'),
+};
+if (!scenario || !scenarios[scenario]) {
+  console.error(`usage: npm run bench -- <${Object.keys(scenarios).join('|')}> [--quick]`);
+  process.exit(2);
+}
+const mod = await scenarios[scenario]();
+await mod.run({ quick });
+process.exit(0);
