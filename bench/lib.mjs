@@ -152,7 +152,9 @@ export async function waitReady(url, proc, timeoutMs = 120_000) {
     if (proc.child.exitCode !== null) throw new Error(`process exited: ${proc.stderr()}`);
     try {
       if ((await fetch(url)).status === 200) return;
-    } catch {}
+    } catch {
+      // not listening yet
+    }
     await new Promise((r) => setTimeout(r, 200));
   }
   throw new Error(`not ready: ${url}`);
