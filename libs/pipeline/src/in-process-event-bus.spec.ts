@@ -59,7 +59,7 @@ describe('InProcessEventBus', () => {
     const refused = results.filter((r) => r.status === 'rejected');
     assert.ok(refused.length >= 1);
     for (const r of refused)
-      assert.ok((r as PromiseRejectedResult).reason instanceof BackpressureError);
+      assert.ok((r).reason instanceof BackpressureError);
     const stored = await db.query<{ n: number }>(
       "SELECT count(*)::int AS n FROM events WHERE session_id LIKE 'bp-%'",
     );
