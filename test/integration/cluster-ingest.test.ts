@@ -1,9 +1,11 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { Kafka, logLevel } from 'kafkajs';
 import { createTestDatabase, queryOne } from '../support/database';
-import { servicesEnv, uniq } from '../support/env';
+import { ROOT, servicesEnv, uniq } from '../support/env';
 import {
   freePort,
   startApi,
@@ -224,6 +226,75 @@ describe('cluster: HTTP → Kafka → workers → PostgreSQL', () => {
       );
     } finally {
       await small.stop();
+    }
+  });
+
+  it('scopes every read to the project of the API key (keys stored hashed)', async () => {
+    const createKey = (project: string) =>
+      JSON.parse(
+        execFileSync(
+          process.execPath,
+          [
+            join(ROOT, 'apps/api/dist/main.js'),
+            '--create-api-key',
+            `ci-${project}`,
+            '--project',
+            project,
+          ],
+          {
+            env: { ...env, PATH: process.env.PATH ?? '' },
+          },
+        ).toString(),
+      ) as { key: string; project_id: string };
+    const a = createKey('team-a');
+    const b = createKey('team-b');
+    const stored = await queryOne<{ n: string }>(
+      db.url,
+      'SELECT count(*) AS n FROM api_keys WHERE key_hash = $1 OR key_hash = $2',
+      [a.key, b.key],
+    );
+    assert.equal(Number(stored.n), 0, 'plaintext keys are not stored');
+
+    const authPort = await freePort();
+    const authed = startApi({ ...env, PORT: String(authPort), ENABLE_AUTH: 'true' });
+    try {
+      await waitReady(`http://127.0.0.1:${authPort}/ready`, authed, 90_000);
+      const url = `http://127.0.0.1:${authPort}`;
+      const session = uniq('scoped-');
+      for (const k of [a, b]) {
+        const r = await fetch(`${url}/events`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${k.key}` },
+          body: JSON.stringify({
+            app: k.project_id,
+            event_type: 'x',
+            session_id: session,
+            payload: {},
+          }),
+        });
+        assert.equal(r.status, 202);
+      }
+      await waitFor(
+        'both projects stored',
+        async () => (await countSession(session)) === 2,
+        30_000,
+        200,
+      );
+      for (const k of [a, b]) {
+        const rows = (await (
+          await fetch(`${url}/events?session_id=${session}`, { headers: { 'x-api-key': k.key } })
+        ).json()) as { app: string; project_id: string }[];
+        assert.deepEqual(
+          rows.map((r) => [r.project_id, r.app]),
+          [[k.project_id, k.project_id]],
+        );
+      }
+      assert.equal(
+        (await fetch(`${url}/events`, { headers: { 'x-api-key': 'fsk_not-a-key' } })).status,
+        401,
+      );
+    } finally {
+      await authed.stop();
     }
   });
 

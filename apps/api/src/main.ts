@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { createLogger, loadConfig, ConfigError } from '@fleetscope/config';
-import { migrate, PgliteSqlClient, PgSqlClient } from '@fleetscope/db';
+import { ApiKeysRepository, migrate, PgliteSqlClient, PgSqlClient } from '@fleetscope/db';
 import { join, resolve } from 'node:path';
 import { createRuntime } from './runtime/runtime';
 import { createServer } from './server';
@@ -10,6 +10,8 @@ import { createServer } from './server';
  *   node apps/api/dist/main.js --all-in-one   api + workers in one process, embedded database
  *   node apps/api/dist/main.js                cluster mode (KAFKA_BROKERS, DATABASE_URL)
  *   node apps/api/dist/main.js --migrate-only apply migrations and exit (Helm hook)
+ *   node apps/api/dist/main.js --create-api-key <name> [--project <id>]
+ *                                             create a key (stored hashed), print it once
  */
 async function main(): Promise<void> {
   let config;
@@ -24,11 +26,27 @@ async function main(): Promise<void> {
   }
   const log = createLogger('api', config.logLevel);
 
-  if (process.argv.includes('--migrate-only')) {
+  const argv = process.argv.slice(2);
+  if (argv.includes('--migrate-only') || argv.includes('--create-api-key')) {
     const db = config.databaseUrl
       ? new PgSqlClient(config.databaseUrl)
       : await PgliteSqlClient.open(join(resolve(config.dataDir), 'pglite'));
-    log.info('migrations applied', { ...(await migrate(db)) });
+    const report = await migrate(db);
+    if (argv.includes('--create-api-key')) {
+      const name = argv[argv.indexOf('--create-api-key') + 1];
+      const project = argv.includes('--project')
+        ? argv[argv.indexOf('--project') + 1]
+        : config.auth.defaultProjectId;
+      if (!name || name.startsWith('--') || !project || project.startsWith('--')) {
+        process.stderr.write('usage: --create-api-key <name> [--project <id>]\n');
+        process.exit(2);
+      }
+      const created = await new ApiKeysRepository().create(db, project, name);
+      // The plaintext key is shown once; only its SHA-256 is stored.
+      process.stdout.write(`${JSON.stringify({ project_id: project, name, ...created })}\n`);
+    } else {
+      log.info('migrations applied', { ...report });
+    }
     await db.close();
     return;
   }
