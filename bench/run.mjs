@@ -3,6 +3,7 @@ const [scenario, ...rest] = process.argv.slice(2);
 const quick = rest.includes('--quick');
 const scenarios = {
   ingest: () => import('./scenarios/ingest.mjs'),
+  pipeline: () => import('./scenarios/pipeline.mjs'),
 };
 if (!scenario || !scenarios[scenario]) {
   console.error(`usage: npm run bench -- <${Object.keys(scenarios).join('|')}> [--quick]`);
