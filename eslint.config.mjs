@@ -3,6 +3,12 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+// NOTE: a later no-restricted-imports replaces an earlier one, so every block repeats this.
+const crossPackage = {
+  group: ['../../*/src/*', '../../../*'],
+  message: 'import another package through its @fleetscope/* alias',
+};
+
 const drivers = [
   '@nestjs/*',
   'pg',
@@ -82,6 +88,7 @@ export default tseslint.config(
         'error',
         {
           patterns: [
+            crossPackage,
             {
               group: [...drivers, '@fleetscope/*', 'node:*'],
               message: 'libs/domain is pure TypeScript + zod',
@@ -99,6 +106,7 @@ export default tseslint.config(
         'error',
         {
           patterns: [
+            crossPackage,
             {
               group: ['@fleetscope/api', '@fleetscope/stream-workers', '@fleetscope/dashboard'],
               message: 'libs never import apps',
@@ -115,6 +123,7 @@ export default tseslint.config(
         'error',
         {
           patterns: [
+            crossPackage,
             {
               group: ['@fleetscope/stream-workers', '@fleetscope/dashboard'],
               message: 'apps never import each other',
@@ -131,6 +140,7 @@ export default tseslint.config(
         'error',
         {
           patterns: [
+            crossPackage,
             {
               group: ['@fleetscope/api', '@fleetscope/dashboard', '@nestjs/platform-*'],
               message: 'apps never import each other',

@@ -1,16 +1,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { Kafka, logLevel } from 'kafkajs';
-import { createTestDatabase, queryOne } from '../support/database';
-import { servicesEnv, uniq } from '../support/env';
-import {
-  freePort,
-  startApi,
-  startWorkers,
-  waitFor,
-  waitReady,
-  type Proc,
-} from '../support/processes';
+import { clusterFixture, type ClusterFixture } from '../support/cluster';
+import { queryOne } from '../support/database';
+import { startApi, startWorkers, waitFor, waitReady, type Proc } from '../support/processes';
 
 const metric = (text: string, name: string, outcome: string): number => {
   const m = new RegExp(`^${name}\\{outcome="${outcome}"\\} (\\d+)`, 'm').exec(text);
@@ -23,36 +15,23 @@ const metric = (text: string, name: string, outcome: string): number => {
  * re-inserts nothing (0 duplicates) and stores exactly the rest.
  */
 describe('cluster: exactly once under kill -9 of a worker', () => {
-  const services = servicesEnv();
-  const prefix = `${uniq('x')}.`;
-  let db: { url: string; drop: () => Promise<void> };
+  let fx: ClusterFixture;
   let api: Proc;
   let workers: Proc | undefined;
   let env: Record<string, string>;
   let base: string;
-  const kafka = new Kafka({
-    brokers: services.KAFKA_BROKERS.split(','),
-    clientId: 'fleetscope-test',
-    logLevel: logLevel.NOTHING,
-  });
+  let db: { url: string };
+  let prefix: string;
+  let kafka: ClusterFixture['kafka'];
 
   before(async () => {
-    db = await createTestDatabase();
-    const port = await freePort();
-    base = `http://127.0.0.1:${port}`;
-    env = {
-      DATABASE_URL: db.url,
-      KAFKA_BROKERS: services.KAFKA_BROKERS,
-      KAFKA_TOPIC_PREFIX: prefix,
+    fx = await clusterFixture({
       KAFKA_EVENTS_PARTITIONS: '6',
-      WORKER_GROUP_ID: `${prefix}workers`,
       // Small batches: many transactions, so the kill lands between and inside them.
       WORKER_BATCH_SIZE: '100',
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      WORKER_METRICS_PORT: String(await freePort()),
-      WORKER_METRICS_HOST: '127.0.0.1',
-    };
+    });
+    ({ env, base, prefix, kafka } = fx);
+    db = { url: fx.dbUrl };
     api = startApi(env);
     await waitReady(`${base}/ready`, api, 90_000);
   });
@@ -60,12 +39,7 @@ describe('cluster: exactly once under kill -9 of a worker', () => {
   after(async () => {
     await workers?.stop();
     await api?.stop();
-    await db?.drop();
-    const admin = kafka.admin();
-    await admin.connect();
-    const mine = (await admin.listTopics()).filter((t) => t.startsWith(prefix));
-    if (mine.length > 0) await admin.deleteTopics({ topics: mine }).catch(() => undefined);
-    await admin.disconnect();
+    await fx?.dispose();
   });
 
   const count = async () =>

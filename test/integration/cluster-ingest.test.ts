@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { Kafka, logLevel } from 'kafkajs';
-import { createTestDatabase, queryOne } from '../support/database';
-import { ROOT, servicesEnv, uniq } from '../support/env';
+import { clusterFixture, type ClusterFixture } from '../support/cluster';
+import { queryOne } from '../support/database';
+import { ROOT, uniq } from '../support/env';
 import {
   freePort,
   startApi,
@@ -22,50 +22,30 @@ import { WsProbe } from '../support/ws-client';
  * Each run gets its own database and topic prefix, so runs never see each other's data.
  */
 describe('cluster: HTTP → Kafka → workers → PostgreSQL', () => {
-  const services = servicesEnv();
-  const prefix = `${uniq('t')}.`;
-  let db: { url: string; drop: () => Promise<void> };
+  let fx: ClusterFixture;
+  let db: { url: string };
   let api: Proc;
   let workers: Proc;
   let base: string;
   let port: number;
   let env: Record<string, string>;
-  const kafka = new Kafka({
-    brokers: services.KAFKA_BROKERS.split(','),
-    clientId: 'fleetscope-test',
-    logLevel: logLevel.NOTHING,
-  });
+  let prefix: string;
+  let kafka: ClusterFixture['kafka'];
 
   before(async () => {
-    db = await createTestDatabase();
-    port = await freePort();
-    base = `http://127.0.0.1:${port}`;
-    env = {
-      DATABASE_URL: db.url,
-      KAFKA_BROKERS: services.KAFKA_BROKERS,
-      KAFKA_TOPIC_PREFIX: prefix,
-      KAFKA_EVENTS_PARTITIONS: '4',
-      WORKER_GROUP_ID: `${prefix}workers`,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      WORKER_METRICS_PORT: String(await freePort()),
-      WORKER_METRICS_HOST: '127.0.0.1',
-    };
+    fx = await clusterFixture({ KAFKA_EVENTS_PARTITIONS: '4' });
+    ({ env, base, port, prefix, kafka } = fx);
+    db = { url: fx.dbUrl };
     api = startApi(env);
     await waitReady(`${base}/ready`, api, 90_000);
     workers = startWorkers(env);
-    await waitReady(`http://127.0.0.1:${env.WORKER_METRICS_PORT}/ready`, workers, 90_000);
+    await waitReady(`http://127.0.0.1:${fx.metricsPort}/ready`, workers, 90_000);
   });
 
   after(async () => {
     await workers?.stop();
     await api?.stop();
-    await db?.drop();
-    const admin = kafka.admin();
-    await admin.connect();
-    const mine = (await admin.listTopics()).filter((t) => t.startsWith(prefix));
-    if (mine.length > 0) await admin.deleteTopics({ topics: mine }).catch(() => undefined);
-    await admin.disconnect();
+    await fx?.dispose();
   });
 
   const countSession = async (session: string) =>

@@ -39,8 +39,11 @@ export async function createServer(runtime: Runtime, log: Logger): Promise<NestF
   fastify.setErrorHandler((err, _req, reply) => sendError(reply, err, log));
   app.useGlobalFilters(new AllErrorsFilter(log));
   app.useWebSocketAdapter(new WsAdapter(app));
-  app.enableShutdownHooks();
-  app.enableCors({ origin: true, credentials: false });
+  app.enableCors({
+    origin: true,
+    credentials: false,
+    exposedHeaders: ['X-Next-Cursor', 'Link', 'Retry-After'],
+  });
 
   const openapi = SwaggerModule.createDocument(
     app,

@@ -39,6 +39,7 @@ export class EventBatchHandler implements PartitionBatchHandler {
     private readonly dlq: DeadLetterSink,
     private readonly groupId: string,
     private readonly dlqTopic: string,
+    private readonly maxEventBytes: number,
     private readonly onOutcome: (o: BatchOutcome) => void = () => undefined,
   ) {}
 
@@ -69,6 +70,9 @@ export class EventBatchHandler implements PartitionBatchHandler {
         // A raw event without an id gets a stable one from its position: replays dedupe.
         const d = decodeEventMessage(m.value, m.headers, {
           fallbackId: `${m.topic}:${m.partition}:${m.offset}`,
+          // The append time, not the worker's clock: a replay must derive the same ts too.
+          now: m.timestamp ? new Date(m.timestamp) : undefined,
+          maxEventBytes: this.maxEventBytes,
         });
         if (d.ok) decoded.push({ m, e: d.event });
         else poison.push({ m, error: d.error });

@@ -46,6 +46,7 @@ export async function startWorkers(config: AppConfig, log: Logger): Promise<Runn
     dlq,
     config.worker.groupId,
     config.kafka.topics.eventsDlq,
+    config.limits.maxEventBytes,
     (o) => {
       metrics.record(o);
       if (o.deadLettered > 0)

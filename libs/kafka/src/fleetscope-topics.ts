@@ -10,7 +10,12 @@ export function fleetscopeTopicSpecs(config: AppConfig): TopicSpec[] {
       numPartitions: eventsPartitions,
       replicationFactor,
       // Producers compress (lz4); keep their batches as they are on disk.
-      configs: { 'compression.type': 'producer', 'retention.ms': String(7 * 24 * 3600 * 1000) },
+      configs: {
+        'compression.type': 'producer',
+        'retention.ms': String(7 * 24 * 3600 * 1000),
+        // Room for MAX_EVENT_BYTES events that do not compress.
+        'max.message.bytes': String(4 * 1024 * 1024),
+      },
     },
     {
       // One partition: poison is rare, and one ordered stream is easiest to inspect and replay.

@@ -20,7 +20,11 @@ export class RdkafkaLiveTail {
 
   constructor(
     private readonly options: LiveTailOptions,
-    private readonly onMessage: (value: Buffer, headers: Record<string, string>) => void,
+    private readonly onMessage: (
+      value: Buffer,
+      headers: Record<string, string>,
+      position: { topic: string; partition: number; offset: number; timestamp?: number },
+    ) => void,
   ) {
     this.consumer = new Kafka.KafkaConsumer(
       {
@@ -50,7 +54,12 @@ export class RdkafkaLiveTail {
         for (const [k, v] of Object.entries(h))
           headers[k] = Buffer.isBuffer(v) ? v.toString() : String(v);
       }
-      this.onMessage(m.value, headers);
+      this.onMessage(m.value, headers, {
+        topic: m.topic,
+        partition: m.partition,
+        offset: m.offset,
+        timestamp: m.timestamp,
+      });
     });
   }
 

@@ -94,8 +94,9 @@ export class RdkafkaPartitionConsumer {
         .then((offsets) => {
           if (gen !== this.generation) return;
           const withOffsets = assignment.map((a) => {
-            const next = offsets.get(a.partition);
-            return next === undefined ? a : { ...a, offset: next };
+            // No stored offset means nothing of this partition was applied: start at the
+            // beginning (-2, RD_KAFKA_OFFSET_BEGINNING), never at Kafka's committed offset.
+            return { ...a, offset: offsets.get(a.partition) ?? -2 };
           });
           this.consumer.assign(withOffsets);
           this.assigned = new Set(partitions);

@@ -50,6 +50,9 @@ export class RdkafkaProducer {
         // Idempotence: retries inside librdkafka never duplicate or reorder a partition.
         'enable.idempotence': true,
         'compression.codec': options.compression ?? 'lz4',
+        // Above MAX_EVENT_BYTES (1 MiB by default) plus the envelope, so an accepted event is
+        // never refused by the client's own size check.
+        'message.max.bytes': 4 * 1024 * 1024,
         // A few ms of linger turns many small HTTP batches into large Kafka batches.
         'linger.ms': 5,
         'batch.num.messages': 10_000,
@@ -61,6 +64,9 @@ export class RdkafkaProducer {
       },
       {
         'request.required.acks': -1,
+        // murmur2 like the Java client and kafkajs: a key maps to the same partition
+        // whichever client produced it, so a session stays ordered for direct producers too.
+        partitioner: 'murmur2_random',
         // Give up (and fail the HTTP request) rather than hold a client forever.
         'message.timeout.ms': 30_000,
       },

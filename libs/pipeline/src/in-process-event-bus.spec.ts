@@ -1,7 +1,12 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { migrate, PgliteSqlClient } from '@fleetscope/db';
-import { BackpressureError, normalizeEvents, type EventEnvelope } from '@fleetscope/domain';
+import {
+  BackpressureError,
+  normalizeEvents,
+  ValidationError,
+  type EventEnvelope,
+} from '@fleetscope/domain';
 import { EventPipeline } from './event-pipeline';
 import { LiveHub } from './event-bus.port';
 import { InProcessEventBus } from './in-process-event-bus';
@@ -58,8 +63,7 @@ describe('InProcessEventBus', () => {
     );
     const refused = results.filter((r) => r.status === 'rejected');
     assert.ok(refused.length >= 1);
-    for (const r of refused)
-      assert.ok((r).reason instanceof BackpressureError);
+    for (const r of refused) assert.ok(r.reason instanceof BackpressureError);
     const stored = await db.query<{ n: number }>(
       "SELECT count(*)::int AS n FROM events WHERE session_id LIKE 'bp-%'",
     );
@@ -68,6 +72,29 @@ describe('InProcessEventBus', () => {
       (5 - refused.length) * 10,
       'refused events are not stored: nothing silent',
     );
+    await bus.close();
+  });
+
+  it('fails only the request whose event the database refuses; the rest of the group commits', async () => {
+    const bus = new InProcessEventBus(db, new EventPipeline(), new LiveHub(), {
+      maxBatchEvents: 1000,
+      maxPendingEvents: 10_000,
+    });
+    const good = events(3, 'iso-good');
+    const bad = events(1, 'iso-bad').map((e) => ({ ...e, payload: { text: 'nul \u0000 byte' } }));
+    const [a, b, c] = await Promise.allSettled([
+      bus.publish(good.slice(0, 2)),
+      bus.publish(bad),
+      bus.publish(good.slice(2)),
+    ]);
+    assert.equal(a.status, 'fulfilled');
+    assert.equal(c.status, 'fulfilled');
+    assert.equal(b.status, 'rejected');
+    assert.ok((b).reason instanceof ValidationError);
+    const n = await db.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM events WHERE session_id IN ('iso-good', 'iso-bad')",
+    );
+    assert.equal(n.rows[0]!.n, 3);
     await bus.close();
   });
 });

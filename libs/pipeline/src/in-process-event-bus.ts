@@ -1,4 +1,9 @@
-import { BackpressureError, type EventEnvelope } from '@fleetscope/domain';
+import {
+  BackpressureError,
+  UnavailableError,
+  ValidationError,
+  type EventEnvelope,
+} from '@fleetscope/domain';
 import type { SqlClient } from '@fleetscope/db';
 import type { EventBus } from './event-bus.port';
 import type { EventPipeline } from './event-pipeline';
@@ -71,14 +76,8 @@ export class InProcessEventBus implements EventBus {
           group.push(w);
           n += w.events.length;
         }
-        const batch = group.flatMap((w) => w.events);
         try {
-          await this.db.transaction((tx) => this.pipeline.process(tx, batch));
-          this.committedBatches += 1;
-          for (const w of group) w.resolve();
-          this.live.emit(batch);
-        } catch (err) {
-          for (const w of group) w.reject(err);
+          await this.commit(group);
         } finally {
           this.pendingEvents -= n;
         }
@@ -88,8 +87,46 @@ export class InProcessEventBus implements EventBus {
     }
   }
 
+  /**
+   * One transaction for the group. If the database refuses some event's data, the group is
+   * retried request by request, so only the request that carried it fails (400) and the
+   * others still commit.
+   */
+  private async commit(group: Waiter[]): Promise<void> {
+    const batch = group.flatMap((w) => w.events);
+    try {
+      await this.db.transaction((tx) => this.pipeline.process(tx, batch));
+      this.committedBatches += 1;
+      for (const w of group) w.resolve();
+      this.live.emit(batch);
+      return;
+    } catch (err) {
+      if (!isDataError(err) || group.length === 1) {
+        for (const w of group) w.reject(asIngestError(err));
+        return;
+      }
+    }
+    for (const w of group) await this.commit([w]);
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     while (this.flushing || this.queue.length > 0) await new Promise((r) => setTimeout(r, 10));
   }
+}
+
+/** SQLSTATE classes 22 (data exception), 23 (integrity), 54 (limits): the data, not the server. */
+function isDataError(err: unknown): boolean {
+  const code = (err as { code?: unknown }).code;
+  return typeof code === 'string' && /^(22|23|54)/.test(code);
+}
+
+function asIngestError(err: unknown): Error {
+  const message = err instanceof Error ? err.message : String(err);
+  if (isDataError(err)) {
+    return new ValidationError(`the database refused an event: ${message}`, [
+      { field: '(event)', reason: `refused by the database: ${message}` },
+    ]);
+  }
+  return new UnavailableError(`the embedded database did not commit: ${message}`);
 }

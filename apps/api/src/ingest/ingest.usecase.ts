@@ -45,7 +45,7 @@ export class IngestEventsUseCase {
       throw new ValidationError(
         result.rejected.length === 1
           ? describe(result.rejected[0]!)
-          : `${result.rejected.length} events rejected`,
+          : `${new Set(result.rejected.map((r) => r.index)).size} event(s) rejected: ${result.rejected.slice(0, 3).map(describe).join('; ')}`,
         result.rejected,
       );
     }

@@ -6,7 +6,7 @@ import {
   WebSocketGateway,
 } from '@nestjs/websockets';
 import type { WebSocket } from 'ws';
-import { parseWsClientMessage } from '@fleetscope/domain';
+import { parseWsClientMessage, WS_ERROR_CODES } from '@fleetscope/domain';
 import { ApiKeyAuthenticator, keyFromHeaders } from '../auth/api-key-authenticator';
 import { RUNTIME, type Runtime } from '../runtime/runtime';
 import { LiveClient } from './live-client';
@@ -133,7 +133,7 @@ export class LiveGateway
         // The SQL console (read-only transaction, row cap, project scoping) is its own work.
         client.send({
           type: 'error',
-          code: 'unsupported',
+          code: WS_ERROR_CODES.queryForbidden,
           id: msg.queryId,
           message: 'query is not available on this server yet',
         });

@@ -93,8 +93,13 @@ async function createCluster(config: AppConfig, log: Logger): Promise<Runtime> {
       topic: config.kafka.topics.events,
       log: log.info,
     },
-    (value, headers) => {
-      const decoded = decodeEventMessage(value, headers);
+    (value, headers, at) => {
+      // Same id and time the workers derive, so the live view and the stored row agree.
+      const decoded = decodeEventMessage(value, headers, {
+        fallbackId: `${at.topic}:${at.partition}:${at.offset}`,
+        now: at.timestamp ? new Date(at.timestamp) : undefined,
+        maxEventBytes: config.limits.maxEventBytes,
+      });
       // Poison messages are the workers' business (they go to the DLQ there).
       if (decoded.ok) live.emit([decoded.event] as EventEnvelope[]);
     },
