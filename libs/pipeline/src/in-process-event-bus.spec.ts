@@ -90,7 +90,7 @@ describe('InProcessEventBus', () => {
     assert.equal(a.status, 'fulfilled');
     assert.equal(c.status, 'fulfilled');
     assert.equal(b.status, 'rejected');
-    assert.ok((b).reason instanceof ValidationError);
+    assert.ok(b.reason instanceof ValidationError);
     const n = await db.query<{ n: number }>(
       "SELECT count(*)::int AS n FROM events WHERE session_id IN ('iso-good', 'iso-bad')",
     );
