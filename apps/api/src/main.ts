@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { createLogger, loadConfig, ConfigError } from '@fleetscope/config';
+import { createLogger, loadConfigOrExit, onShutdown, runMain } from '@fleetscope/config';
 import { ApiKeysRepository, migrate, PgliteSqlClient, PgSqlClient } from '@fleetscope/db';
 import { join, resolve } from 'node:path';
 import { createRuntime } from './runtime/runtime';
@@ -14,16 +14,7 @@ import { createServer } from './server';
  *                                             create a key (stored hashed), print it once
  */
 async function main(): Promise<void> {
-  let config;
-  try {
-    config = loadConfig(process.env, process.argv.slice(2));
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`${err.message}\n`);
-      process.exit(2);
-    }
-    throw err;
-  }
+  const config = loadConfigOrExit(process.env, process.argv.slice(2));
   const log = createLogger('api', config.logLevel);
 
   const argv = process.argv.slice(2);
@@ -62,20 +53,10 @@ async function main(): Promise<void> {
     `\nFleetscope (${config.mode}) is running: http://${shown}:${port}/  ·  API docs: http://${shown}:${port}/docs\n\n`,
   );
 
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    log.info('shutting down', { signal });
+  onShutdown(log, async () => {
     await app.close();
     await runtime.close();
-    process.exit(0);
-  };
-  process.on('SIGINT', () => void stop('SIGINT'));
-  process.on('SIGTERM', () => void stop('SIGTERM'));
+  });
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`fatal: ${(err as Error)?.stack ?? String(err)}\n`);
-  process.exit(1);
-});
+runMain(main);

@@ -39,12 +39,12 @@ export class IngestController {
     @Body() body: unknown,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    const outcome = await this.ingest.execute(
+    return this.accept(
       principal,
-      body instanceof NdjsonBody ? body.text : body,
-      body instanceof NdjsonBody ? 'ndjson' : 'json',
+      body,
+      reply,
+      !Array.isArray(body) && !(body instanceof NdjsonBody),
     );
-    return respond(reply, outcome, !Array.isArray(body) && !(body instanceof NdjsonBody));
   }
 
   @Post('batch')
@@ -55,12 +55,16 @@ export class IngestController {
     @Body() body: unknown,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
+    return this.accept(principal, body, reply, false);
+  }
+
+  private async accept(principal: Principal, body: unknown, reply: FastifyReply, single: boolean) {
     const outcome = await this.ingest.execute(
       principal,
       body instanceof NdjsonBody ? body.text : body,
       body instanceof NdjsonBody ? 'ndjson' : 'json',
     );
-    return respond(reply, outcome, false);
+    return respond(reply, outcome, single);
   }
 }
 
