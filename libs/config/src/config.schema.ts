@@ -103,6 +103,18 @@ export const envSchema = z.object({
   WS_CLIENT_BUFFER_BYTES: int(4 * 1024 * 1024, 1024),
 
   RETENTION_DAYS: int(30, 1),
+  // 1h and 1d rollups and anomalies outlive raw events (downsampled retention).
+  ROLLUP_RETENTION_DAYS: int(400, 1),
+  // Event-time windows: an event older than the watermark minus this is late (stored,
+  // counted, not windowed).
+  WINDOW_ALLOWED_LATENESS_MS: int(5_000, 0, 3_600_000),
+  // Silence advances the watermark after this long, so a quiet fleet's windows still close.
+  WINDOW_IDLE_MS: int(2_000, 0, 3_600_000),
+  STATS_INTERVAL_MS: int(1_000, 100, 60_000),
+  // Robust z-score threshold of the detectors; lower is more sensitive.
+  ANOMALY_SENSITIVITY: num(4, 1),
+  // Events per minute below which a spike (or a baseline, for drops) is too small to flag.
+  ANOMALY_MIN_VOLUME: int(20, 1),
   ENABLE_ALERTS: bool(true),
   WEBHOOK_URL: optionalString,
   ERROR_RATE_THRESHOLD: num(0.1, 0),
@@ -141,6 +153,14 @@ export interface AppConfig {
   worker: { groupId: string; batchSize: number; metricsPort: number; metricsHost: string };
   ws: { clientBufferBytes: number };
   retentionDays: number;
+  rollupRetentionDays: number;
+  analytics: {
+    allowedLatenessMs: number;
+    idleMs: number;
+    statsIntervalMs: number;
+    anomalySensitivity: number;
+    anomalyMinVolume: number;
+  };
   alerts: {
     enabled: boolean;
     webhookUrl: string | undefined;
@@ -231,6 +251,14 @@ export function loadConfig(
     },
     ws: { clientBufferBytes: e.WS_CLIENT_BUFFER_BYTES },
     retentionDays: e.RETENTION_DAYS,
+    rollupRetentionDays: e.ROLLUP_RETENTION_DAYS,
+    analytics: {
+      allowedLatenessMs: e.WINDOW_ALLOWED_LATENESS_MS,
+      idleMs: e.WINDOW_IDLE_MS,
+      statsIntervalMs: e.STATS_INTERVAL_MS,
+      anomalySensitivity: e.ANOMALY_SENSITIVITY,
+      anomalyMinVolume: e.ANOMALY_MIN_VOLUME,
+    },
     alerts: {
       enabled: e.ENABLE_ALERTS,
       webhookUrl: e.WEBHOOK_URL,

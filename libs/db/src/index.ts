@@ -9,3 +9,17 @@ export { ConsumerOffsetsRepository } from './consumer-offsets.repository';
 export type { PartitionRef } from './consumer-offsets.repository';
 export { ApiKeysRepository, hashApiKey } from './api-keys.repository';
 export type { ApiKeyPrincipal } from './api-keys.repository';
+export { applyStoragePolicies, StorageMaintenance } from './storage-maintenance';
+export type { RetentionOptions, MaintenanceLog } from './storage-maintenance';
+export { RollupsRepository, planSegments } from './rollups.repository';
+export type {
+  RollupLevel,
+  RollupDimension,
+  RollupSegment,
+  RollupFilter,
+  StatsRow,
+  HistRow,
+  GroupSpec,
+} from './rollups.repository';
+export { AnomaliesRepository } from './anomalies.repository';
+export type { AnomalyRecord, AnomalyWrite, AnomalyQuery } from './anomalies.repository';
