@@ -108,3 +108,42 @@ export {
 } from './errors/fleetscope-error';
 
 export { cursorOf, decodeCursor, encodeCursor, type EventCursor } from './query/cursor';
+
+export {
+  CLAUDE_CODE_HOOK_EVENT_TYPES,
+  SESSION_PROMPT_MAX_LENGTH,
+  SESSION_STATUSES,
+  isClaudeCodeHookEvent,
+  isErrorEvent,
+  isSessionEndEvent,
+  isToolCallEvent,
+  promptOf,
+  sessionContributionOf,
+  sessionStatusAfter,
+  type SessionContribution,
+  type SessionStatus,
+} from './sessions/session-rules';
+export {
+  CLAUDE_CODE_ROOT_SPAN_ID,
+  CLAUDE_CODE_TRACE_PREFIX,
+  claudeCodeTraceId,
+  sessionOfClaudeCodeTrace,
+  spanKeyOf,
+  spanNameOf,
+  traceContributionOf,
+  traceKeyOf,
+  type TraceContribution,
+  type TraceKey,
+} from './traces/trace-rules';
+export {
+  buildExplicitSpans,
+  buildSpanTree,
+  nestSpans,
+  type FlatSpan,
+  type TraceSpan,
+} from './traces/span-tree';
+export {
+  buildClaudeCodeSpanTree,
+  buildClaudeCodeSpans,
+  toolUseIdOf,
+} from './traces/claude-code-spans';
