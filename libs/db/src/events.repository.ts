@@ -51,7 +51,12 @@ const INSERT_SQL = `INSERT INTO events (${COLUMNS.join(', ')}, search)
 SELECT ${COLUMNS.map((c) => `r.${c}`).join(', ')},
        to_tsvector('simple', coalesce(r.summary, '') || ' ' || left(r.payload::text, 65536))
   FROM jsonb_to_recordset($1::jsonb) AS r(${RECORD_TYPES})
-ON CONFLICT (project_id, id, ts) DO NOTHING`;
+ON CONFLICT (project_id, id, ts) DO NOTHING
+RETURNING project_id, id, ts`;
+
+/** The primary key of an event, as one string. */
+const keyOf = (projectId: string, id: string, tsIso: string): string =>
+  `${projectId}\u0000${id}\u0000${tsIso}`;
 
 export interface EventQuery {
   projectId: string;
@@ -78,14 +83,36 @@ interface EventRow extends Omit<EventEnvelope, 'ts' | 'received_at'> {
 export class EventsRepository {
   /** Inserts a batch idempotently; returns how many rows were new. */
   async insertBatch(tx: SqlExecutor, events: readonly EventEnvelope[]): Promise<number> {
-    if (events.length === 0) return 0;
-    const records = events.map((e) => {
+    return (await this.insertFresh(tx, events)).length;
+  }
+
+  /**
+   * Inserts a batch idempotently and returns the events that were actually stored (new
+   * primary keys), in batch order. Everything summarised from events (sessions, traces)
+   * is computed from these only, so a replayed batch or a client retry counts nothing twice.
+   * NOTE: a key repeated inside the batch is stored once: its first occurrence.
+   */
+  async insertFresh(tx: SqlExecutor, events: readonly EventEnvelope[]): Promise<EventEnvelope[]> {
+    if (events.length === 0) return [];
+    const seen = new Set<string>();
+    const unique = events.filter((e) => {
+      const k = keyOf(e.project_id, e.id, e.ts);
+      if (seen.has(k)) return false;
+      seen.add(k);
+      return true;
+    });
+    const records = unique.map((e) => {
       const r: Record<string, unknown> = {};
       for (const c of COLUMNS) r[c] = (e as Record<string, unknown>)[c] ?? null;
       return r;
     });
-    const result = await tx.query(INSERT_SQL, [JSON.stringify(records)]);
-    return result.rowCount;
+    const result = await tx.query<{ project_id: string; id: string; ts: Date | string }>(
+      INSERT_SQL,
+      [JSON.stringify(records)],
+    );
+    if (result.rows.length === unique.length) return unique;
+    const stored = new Set(result.rows.map((r) => keyOf(r.project_id, r.id, toIso(r.ts))));
+    return unique.filter((e) => stored.has(keyOf(e.project_id, e.id, e.ts)));
   }
 
   async findById(db: SqlExecutor, projectId: string, id: string): Promise<EventEnvelope | null> {
@@ -156,6 +183,46 @@ export class EventsRepository {
       session_ids: sessions.rows.map((r) => r.v),
       hook_event_types: types.rows.map((r) => r.v),
     };
+  }
+
+  /**
+   * The events of an explicit trace (client-sent trace_id), oldest first, at most `limit`
+   * (events_trace_idx).
+   */
+  async listByTrace(
+    db: SqlExecutor,
+    projectId: string,
+    traceId: string,
+    limit: number,
+  ): Promise<EventEnvelope[]> {
+    const r = await db.query<EventRow>(
+      `SELECT ${COLUMNS.join(', ')} FROM events WHERE project_id = $1 AND trace_id = $2
+        ORDER BY ts, id LIMIT $3`,
+      [projectId, traceId, limit],
+    );
+    return r.rows.map(toEnvelope);
+  }
+
+  /**
+   * The Claude Code hook events of a session that carry no trace id (the events of its
+   * derived trace), oldest first, at most `limit` (events_session_idx). `hookEventTypes`:
+   * CLAUDE_CODE_HOOK_EVENT_TYPES; the test is isClaudeCodeHookEvent's.
+   */
+  async listClaudeCodeSession(
+    db: SqlExecutor,
+    projectId: string,
+    sessionId: string,
+    hookEventTypes: readonly string[],
+    limit: number,
+  ): Promise<EventEnvelope[]> {
+    const r = await db.query<EventRow>(
+      `SELECT ${COLUMNS.join(', ')} FROM events
+        WHERE project_id = $1 AND session_id = $2 AND trace_id IS NULL
+          AND (source = 'claude_code' OR event_type = ANY($3::text[]))
+        ORDER BY ts, id LIMIT $4`,
+      [projectId, sessionId, hookEventTypes, limit],
+    );
+    return r.rows.map(toEnvelope);
   }
 
   async countForProject(db: SqlExecutor, projectId: string): Promise<number> {

@@ -23,3 +23,7 @@ export type {
 } from './rollups.repository';
 export { AnomaliesRepository } from './anomalies.repository';
 export type { AnomalyRecord, AnomalyWrite, AnomalyQuery } from './anomalies.repository';
+export { SessionsRepository } from './sessions.repository';
+export type { SessionQuery, SessionSummary, SessionListStatus } from './sessions.repository';
+export { TracesRepository } from './traces.repository';
+export type { TraceQuery, TraceSummary } from './traces.repository';

@@ -1,8 +1,21 @@
-import type { EventEnvelope } from '@fleetscope/domain';
-import { EventsRepository, type SqlExecutor } from '@fleetscope/db';
+import {
+  sessionContributionOf,
+  traceContributionOf,
+  type EventEnvelope,
+  type TraceContribution,
+} from '@fleetscope/domain';
+import {
+  EventsRepository,
+  SessionsRepository,
+  TracesRepository,
+  type SqlExecutor,
+} from '@fleetscope/db';
 
 export interface PipelineResult {
+  /** How many events of the batch were new (`fresh.length`). */
   inserted: number;
+  /** The events this batch really stored, in batch order: not the replays, not the retries. */
+  fresh: EventEnvelope[];
 }
 
 /**
@@ -10,13 +23,28 @@ export interface PipelineResult {
  * the caller (the Kafka worker adds its offset to the same transaction). Shared by the
  * stream workers and the all-in-one process, so both modes compute the same thing.
  *
- * Today: persist events idempotently. Sessions, traces, windows and alerts join here.
+ * 1. persist events idempotently, learning which ones are new;
+ * 2. merge the new ones into the `sessions` and `traces` summaries (one statement per table).
+ * Only new events are summarised, so a replayed batch (Kafka redelivery, a client retry)
+ * changes nothing; the merges are order-independent, so batches arriving out of order give
+ * the same summaries.
  */
 export class EventPipeline {
-  constructor(private readonly events = new EventsRepository()) {}
+  constructor(
+    private readonly events = new EventsRepository(),
+    private readonly sessions = new SessionsRepository(),
+    private readonly traces = new TracesRepository(),
+  ) {}
 
   async process(tx: SqlExecutor, batch: readonly EventEnvelope[]): Promise<PipelineResult> {
-    const inserted = await this.events.insertBatch(tx, batch);
-    return { inserted };
+    const fresh = await this.events.insertFresh(tx, batch);
+    if (fresh.length > 0) {
+      await this.sessions.upsert(tx, fresh.map(sessionContributionOf));
+      await this.traces.upsert(
+        tx,
+        fresh.map(traceContributionOf).filter((c): c is TraceContribution => c !== null),
+      );
+    }
+    return { inserted: fresh.length, fresh };
   }
 }
