@@ -8,6 +8,10 @@ import { IngestController } from './ingest/ingest.controller';
 import { IngestEventsUseCase } from './ingest/ingest.usecase';
 import { LiveGateway } from './live/live.gateway';
 import { RUNTIME, type Runtime } from './runtime/runtime';
+import { SessionsController } from './sessions/sessions.controller';
+import { SessionsService } from './sessions/sessions.service';
+import { TracesController } from './traces/traces.controller';
+import { TracesService } from './traces/traces.service';
 
 @Module({})
 export class AppModule {
@@ -15,13 +19,21 @@ export class AppModule {
   static forRuntime(runtime: Runtime): DynamicModule {
     return {
       module: AppModule,
-      controllers: [HealthController, IngestController, EventsController],
+      controllers: [
+        HealthController,
+        IngestController,
+        EventsController,
+        SessionsController,
+        TracesController,
+      ],
       providers: [
         { provide: RUNTIME, useValue: runtime },
         ApiKeyAuthenticator,
         { provide: APP_GUARD, useClass: AuthGuard },
         IngestEventsUseCase,
         LiveGateway,
+        SessionsService,
+        TracesService,
       ],
     };
   }

@@ -68,14 +68,16 @@ export function spanKeyOf(e: Pick<EventEnvelope, 'span_id' | 'id'>): string {
 }
 
 /**
- * A span's display name, after the OpenTelemetry GenAI convention
- * `{operation} {tool | agent | model}`: `execute_tool web_search`, `chat gpt-4o`,
- * `tool_use Bash`, or the bare event type.
+ * A span's display name, after the OpenTelemetry GenAI convention `{operation} {detail}`:
+ * the tool (`execute_tool web_search`, `tool_use Bash`), else for agent operations the agent
+ * (`invoke_agent planner`), else the model (`chat gpt-4o`), else the bare event type.
  */
 export function spanNameOf(
   e: Pick<EventEnvelope, 'event_type' | 'tool_name' | 'agent_id' | 'model'>,
 ): string {
-  const detail = e.tool_name ?? e.agent_id ?? e.model;
+  const detail =
+    e.tool_name ??
+    (/agent/i.test(e.event_type) ? (e.agent_id ?? e.model) : (e.model ?? e.agent_id));
   return detail === null ? e.event_type : `${e.event_type} ${detail}`;
 }
 
