@@ -17,10 +17,8 @@ const RECORD_TYPES = `project_id text, trace_id text, derived boolean, id text, 
  * the first worker committed, or it would not see that worker's spans. 0x666c6566 ("flef")
  * is this lock's class; hash collisions only serialise a little more.
  */
-const LOCK_SQL = `SELECT pg_advisory_xact_lock(1718379878, k) FROM (
-  SELECT DISTINCT hashtext(project_id || '/' || trace_id) AS k
-    FROM jsonb_to_recordset($1::jsonb) AS r(project_id text, trace_id text)
-   ORDER BY k) s`;
+const LOCK_SQL = `SELECT pg_advisory_xact_lock(1718379878, k)
+  FROM (SELECT DISTINCT hashtext(key) AS k FROM unnest($1::text[]) AS key ORDER BY k) s`;
 
 /**
  * One statement per batch (after the locks). Additive fields merge as sums, times as
@@ -171,9 +169,9 @@ export class TracesRepository {
   /** Merges one batch of newly stored events' contributions (a lock and one statement). */
   async upsert(tx: SqlExecutor, contributions: readonly TraceContribution[]): Promise<void> {
     if (contributions.length === 0) return;
-    const records = JSON.stringify(contributions);
-    await tx.query(LOCK_SQL, [records]);
-    await tx.query(UPSERT_SQL, [records, CLAUDE_CODE_HOOK_EVENT_TYPES]);
+    const lockKeys = new Set(contributions.map((c) => `${c.project_id}/${c.trace_id}`));
+    await tx.query(LOCK_SQL, [[...lockKeys]]);
+    await tx.query(UPSERT_SQL, [JSON.stringify(contributions), CLAUDE_CODE_HOOK_EVENT_TYPES]);
   }
 
   async findById(
