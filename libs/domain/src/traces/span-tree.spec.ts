@@ -100,3 +100,11 @@ describe('explicit span tree', () => {
     assert.equal(traceContributionOf(span('c', 'r', 0, 5))!.root_span_id, null);
   });
 });
+
+describe('span durations', () => {
+  it('caps an absurd duration instead of leaving the range of dates', () => {
+    const [s] = buildSpanTree([span('huge', null, 0, 1e20)]);
+    assert.equal(s!.duration_ms, 10 * 365 * 24 * 3600 * 1000);
+    assert.equal(traceContributionOf(span('huge', null, 0, 1e20))!.duration_ms, s!.duration_ms);
+  });
+});

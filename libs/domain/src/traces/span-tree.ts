@@ -5,7 +5,7 @@
  */
 import type { EventEnvelope, EventStatus } from '../envelope/event-envelope.schema';
 import { isErrorEvent } from '../sessions/session-rules';
-import { spanKeyOf, spanNameOf } from './trace-rules';
+import { SPAN_DURATION_CAP_MS, spanKeyOf, spanNameOf } from './trace-rules';
 
 export interface TraceSpan {
   span_id: string;
@@ -34,9 +34,9 @@ export function byTimeThenId(
   return a.ts < b.ts ? -1 : a.ts > b.ts ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }
 
-/** Event end in ms: `ts + duration_ms` (an event with a duration starts at `ts`). */
+/** Event end in ms: `ts + duration_ms` (an event with a duration starts at `ts`), capped. */
 export function eventEndMs(e: Pick<EventEnvelope, 'ts' | 'duration_ms'>): number {
-  return Date.parse(e.ts) + (e.duration_ms ?? 0);
+  return Date.parse(e.ts) + Math.min(e.duration_ms ?? 0, SPAN_DURATION_CAP_MS);
 }
 
 /** Accumulates the events of one span. */

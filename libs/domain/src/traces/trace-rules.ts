@@ -17,6 +17,13 @@ import { isClaudeCodeHookEvent, isErrorEvent } from '../sessions/session-rules';
 /** Prefix of derived trace ids. NOTE: a client trace id with this prefix is taken as given. */
 export const CLAUDE_CODE_TRACE_PREFIX = 'claude-code:';
 
+/**
+ * Longest duration a span is taken to last: 10 years, in ms. The envelope accepts any
+ * duration >= 0; beyond this, `ts + duration_ms` would leave the range of timestamps (a
+ * database error that would refuse a valid event) or of JavaScript dates.
+ */
+export const SPAN_DURATION_CAP_MS = 10 * 365 * 24 * 3600 * 1000;
+
 /** The root span of a derived trace. */
 export const CLAUDE_CODE_ROOT_SPAN_ID = 'session';
 
@@ -112,7 +119,7 @@ export function traceContributionOf(e: EventEnvelope): TraceContribution | null 
     derived: key.derived,
     id: e.id,
     ts: e.ts,
-    duration_ms: e.duration_ms,
+    duration_ms: e.duration_ms === null ? null : Math.min(e.duration_ms, SPAN_DURATION_CAP_MS),
     app: e.app,
     session_id: e.session_id,
     error: isErrorEvent(e),
