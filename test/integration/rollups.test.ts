@@ -64,7 +64,7 @@ function event(i: number, tsMs: number, idPrefix = 'g'): EventEnvelope {
 }
 
 const isError = (e: EventEnvelope): boolean => e.severity >= 3 || e.status === 'error';
-const sketchIdx = (ms: number): number => Math.ceil(Math.log(Math.max(ms, 0.001)) / Math.log(1.1));
+const sketchIdx = (ms: number): number => Math.ceil(Math.log(Math.max(ms, 0.001)) / Math.log(1.2));
 
 interface Expected {
   events: number;
@@ -129,10 +129,13 @@ async function refreshAll(db: SqlClient): Promise<void> {
   for (const view of [
     'agent_stats_1m',
     'latency_hist_1m',
+    'latency_hist_app_1m',
     'agent_stats_1h',
     'latency_hist_1h',
+    'latency_hist_app_1h',
     'agent_stats_1d',
     'latency_hist_1d',
+    'latency_hist_app_1d',
   ]) {
     await db.query(`CALL refresh_continuous_aggregate($1::regclass, NULL, NULL)`, [view]);
   }
@@ -230,6 +233,24 @@ function exerciseRollups(open: () => Promise<{ db: SqlClient; close: () => Promi
       new Map(hist.map((h) => [`${h.app}|${h.idx}`, h.n])),
       expectedHist,
       `${label}: histogram`,
+    );
+    const perAgent = await rollups.histogram(
+      db,
+      segments,
+      { projectId: 'golden', app: ['alpha'] },
+      { dimensions: ['agent_id'] },
+    );
+    const expectedPerAgent = new Map<string, number>();
+    for (const e of events) {
+      const t = Date.parse(e.ts);
+      if (t < from || t >= to || e.duration_ms === null || e.app !== 'alpha') continue;
+      const k = `${e.agent_id ?? ''}|${sketchIdx(e.duration_ms)}`;
+      expectedPerAgent.set(k, (expectedPerAgent.get(k) ?? 0) + 1);
+    }
+    assert.deepEqual(
+      new Map(perAgent.map((h) => [`${h.agent_id}|${h.idx}`, h.n])),
+      expectedPerAgent,
+      `${label}: per-agent histogram`,
     );
   };
 

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import {
   EventsRepository,
+  listMigrations,
   migrate,
   PgliteSqlClient,
   PgSqlClient,
@@ -11,6 +12,9 @@ import {
 import { normalizeEvents, type EventEnvelope } from '@fleetscope/domain';
 import { createTestDatabase } from '../support/database';
 import { freePort } from '../support/processes';
+
+/** Every numbered migration, as migrate() reports them. */
+const ALL_MIGRATIONS = listMigrations().map((m) => `${m.version}_${m.name}`);
 
 function sampleEvents(n: number, session: string): EventEnvelope[] {
   const body = Array.from({ length: n }, (_, i) => ({
@@ -100,7 +104,7 @@ describe('storage: TimescaleDB migrations through the pg driver over pglite-sock
   it('detects TimescaleDB, creates the events hypertable, and is idempotent', async () => {
     const first = await migrate(db);
     assert.equal(first.flavor, 'timescaledb');
-    assert.deepEqual(first.applied, ['0001_core']);
+    assert.deepEqual(first.applied, ALL_MIGRATIONS);
     const ht = await db.query<{ hypertable_name: string }>(
       "SELECT hypertable_name FROM timescaledb_information.hypertables WHERE hypertable_name = 'events'",
     );
@@ -137,7 +141,7 @@ describe('storage: plain PostgreSQL 15', () => {
   it('detects plain PostgreSQL and applies the same schema', async () => {
     const r = await migrate(db);
     assert.equal(r.flavor, 'postgres');
-    assert.deepEqual(r.applied, ['0001_core']);
+    assert.deepEqual(r.applied, ALL_MIGRATIONS);
     const t = await db.query<{ n: number }>(
       "SELECT count(*)::int AS n FROM information_schema.tables WHERE table_name IN ('events','consumer_offsets','api_keys','projects')",
     );
@@ -150,7 +154,7 @@ describe('storage: plain PostgreSQL 15', () => {
     const b = new PgSqlClient(other.url);
     try {
       const [ra, rb] = await Promise.all([migrate(a), migrate(b)]);
-      assert.deepEqual([...ra.applied, ...rb.applied], ['0001_core']);
+      assert.deepEqual([...ra.applied, ...rb.applied].sort(), ALL_MIGRATIONS);
     } finally {
       await a.close();
       await b.close();

@@ -70,40 +70,70 @@ SELECT time_bucket(INTERVAL '1 minute', ts) AS bucket,
        project_id,
        app,
        coalesce(agent_id, '') AS agent_id,
-       event_type,
-       ceil(ln(greatest(duration_ms, 0.001)) / ln(1.1))::int AS idx,
+       ceil(ln(greatest(duration_ms, 0.001)) / ln(1.2))::int AS idx,
        count(*) AS n
   FROM events
  WHERE duration_ms IS NOT NULL
- GROUP BY 1, 2, 3, 4, 5, 6
+ GROUP BY 1, 2, 3, 4, 5
 WITH NO DATA;
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS latency_hist_1h
 WITH (timescaledb.continuous, timescaledb.materialized_only = false) AS
 SELECT time_bucket(INTERVAL '1 hour', bucket) AS bucket,
-       project_id, app, agent_id, event_type, idx,
+       project_id, app, agent_id, idx,
        sum(n)::bigint AS n
   FROM latency_hist_1m
- GROUP BY 1, 2, 3, 4, 5, 6
+ GROUP BY 1, 2, 3, 4, 5
 WITH NO DATA;
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS latency_hist_1d
 WITH (timescaledb.continuous, timescaledb.materialized_only = false) AS
 SELECT time_bucket(INTERVAL '1 day', bucket) AS bucket,
-       project_id, app, agent_id, event_type, idx,
+       project_id, app, agent_id, idx,
        sum(n)::bigint AS n
   FROM latency_hist_1h
- GROUP BY 1, 2, 3, 4, 5, 6
+ GROUP BY 1, 2, 3, 4, 5
+WITH NO DATA;
+
+-- The same histograms per app only: the fleet-wide and per-app percentiles (the dashboard's
+-- most frequent) read ~10x fewer rows than from the per-agent ones.
+CREATE MATERIALIZED VIEW IF NOT EXISTS latency_hist_app_1m
+WITH (timescaledb.continuous, timescaledb.materialized_only = false) AS
+SELECT time_bucket(INTERVAL '1 minute', ts) AS bucket,
+       project_id,
+       app,
+       ceil(ln(greatest(duration_ms, 0.001)) / ln(1.2))::int AS idx,
+       count(*) AS n
+  FROM events
+ WHERE duration_ms IS NOT NULL
+ GROUP BY 1, 2, 3, 4
+WITH NO DATA;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS latency_hist_app_1h
+WITH (timescaledb.continuous, timescaledb.materialized_only = false) AS
+SELECT time_bucket(INTERVAL '1 hour', bucket) AS bucket, project_id, app, idx, sum(n)::bigint AS n
+  FROM latency_hist_app_1m
+ GROUP BY 1, 2, 3, 4
+WITH NO DATA;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS latency_hist_app_1d
+WITH (timescaledb.continuous, timescaledb.materialized_only = false) AS
+SELECT time_bucket(INTERVAL '1 day', bucket) AS bucket, project_id, app, idx, sum(n)::bigint AS n
+  FROM latency_hist_app_1h
+ GROUP BY 1, 2, 3, 4
 WITH NO DATA;
 
 -- Refresh windows: 1m re-materialises the last 3 days (events arriving that late are rare;
 -- an insert into an already materialised bucket is logged as an invalidation and the next
 -- run inside the window recomputes just that bucket). Coarser levels follow the level below.
 SELECT add_continuous_aggregate_policy('agent_stats_1m', start_offset => INTERVAL '3 days', end_offset => INTERVAL '1 minute', schedule_interval => INTERVAL '1 minute', if_not_exists => TRUE);
+SELECT add_continuous_aggregate_policy('latency_hist_app_1m', start_offset => INTERVAL '3 days', end_offset => INTERVAL '1 minute', schedule_interval => INTERVAL '1 minute', if_not_exists => TRUE);
 SELECT add_continuous_aggregate_policy('latency_hist_1m', start_offset => INTERVAL '3 days', end_offset => INTERVAL '1 minute', schedule_interval => INTERVAL '1 minute', if_not_exists => TRUE);
 SELECT add_continuous_aggregate_policy('agent_stats_1h', start_offset => INTERVAL '4 days', end_offset => INTERVAL '1 hour', schedule_interval => INTERVAL '10 minutes', if_not_exists => TRUE);
+SELECT add_continuous_aggregate_policy('latency_hist_app_1h', start_offset => INTERVAL '4 days', end_offset => INTERVAL '1 hour', schedule_interval => INTERVAL '10 minutes', if_not_exists => TRUE);
 SELECT add_continuous_aggregate_policy('latency_hist_1h', start_offset => INTERVAL '4 days', end_offset => INTERVAL '1 hour', schedule_interval => INTERVAL '10 minutes', if_not_exists => TRUE);
 SELECT add_continuous_aggregate_policy('agent_stats_1d', start_offset => INTERVAL '35 days', end_offset => INTERVAL '1 day', schedule_interval => INTERVAL '1 hour', if_not_exists => TRUE);
+SELECT add_continuous_aggregate_policy('latency_hist_app_1d', start_offset => INTERVAL '35 days', end_offset => INTERVAL '1 day', schedule_interval => INTERVAL '1 hour', if_not_exists => TRUE);
 SELECT add_continuous_aggregate_policy('latency_hist_1d', start_offset => INTERVAL '35 days', end_offset => INTERVAL '1 day', schedule_interval => INTERVAL '1 hour', if_not_exists => TRUE);
 
 -- Raw events compress by project (segment) in time order; the compression policy is added by

@@ -70,7 +70,7 @@ export class AnomaliesRepository {
    */
   async upsertOpen(tx: SqlExecutor, a: AnomalyWrite): Promise<AnomalyRecord> {
     await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [
-      `${a.project_id}\u0000${a.series_key}\u0000${a.kind}`,
+      JSON.stringify([a.project_id, a.series_key, a.kind]),
     ]);
     const updated = await tx.query<AnomalyRecord>(
       `UPDATE anomalies

@@ -22,6 +22,14 @@ export class PgliteSqlClient implements SqlClient {
     // NOTE: PGlite(undefined, options) ignores the options; pass memory:// explicitly.
     const db = new PGlite(dataDir ?? 'memory://', { extensions: { timescaledb } });
     await db.waitReady;
+    // NOTE: load the extension library before anything touches TimescaleDB. When a reopened
+    // data directory loads it lazily instead (first use of a hypertable), its licensed module
+    // fails to load and every policy, refresh and compression call errors with "not supported
+    // under the current license"; continuous aggregates would silently stop materialising.
+    await db.exec("LOAD 'timescaledb'");
+    // One connection serves everything: give its sorts and hashes room (the server default,
+    // 4 MB, spills a day's histogram merge to disk).
+    await db.exec("SET work_mem = '64MB'");
     return new PgliteSqlClient(db);
   }
 

@@ -23,6 +23,12 @@ const HIST: Record<RollupLevel, string> = {
   '1h': 'latency_hist_1h',
   '1d': 'latency_hist_1d',
 };
+/** Per-app histograms: what a question without agents reads (~10x fewer rows). */
+const HIST_APP: Record<RollupLevel, string> = {
+  '1m': 'latency_hist_app_1m',
+  '1h': 'latency_hist_app_1h',
+  '1d': 'latency_hist_app_1d',
+};
 
 export interface RollupSegment {
   level: RollupLevel;
@@ -186,9 +192,7 @@ export class RollupsRepository {
     const r = await db.query<Record<string, unknown>>(sql, q.params);
     return r.rows.map((row) => ({
       ...(row.time !== undefined ? { time: iso(row.time) } : {}),
-      ...(row.app !== undefined ? { app: String(row.app) } : {}),
-      ...(row.agent_id !== undefined ? { agent_id: String(row.agent_id) } : {}),
-      ...(row.event_type !== undefined ? { event_type: String(row.event_type) } : {}),
+      ...dimensionsOf(row),
       events: Number(row.events ?? 0),
       errors: Number(row.errors ?? 0),
       duration_count: Number(row.duration_count ?? 0),
@@ -202,26 +206,33 @@ export class RollupsRepository {
     }));
   }
 
-  /** Latency histogram counts per group and sketch bucket. */
+  /**
+   * Latency histogram counts per group and sketch bucket. The histograms are kept per app
+   * and agent only (not per event type: see migration 0002).
+   */
   async histogram(
     db: SqlExecutor,
     segments: RollupSegment[],
     filter: RollupFilter,
     group: GroupSpec,
   ): Promise<HistRow[]> {
+    if (filter.eventType?.length || group.dimensions.includes('event_type')) {
+      throw new Error('latency histograms have no event_type dimension');
+    }
     if (segments.length === 0) return [];
     const q = new SegmentQuery();
     const { select, groupBy } = q.groupColumns(group);
-    const from = q.union(HIST, 'bucket, app, agent_id, event_type, idx, n', segments, filter);
+    const perAgent = group.dimensions.includes('agent_id') || Boolean(filter.agentId?.length);
+    const from = perAgent
+      ? q.union(HIST, 'bucket, app, agent_id, idx, n', segments, filter)
+      : q.union(HIST_APP, 'bucket, app, idx, n', segments, filter);
     const sql = `SELECT ${[...select, 'idx', 'sum(n)::bigint AS n'].join(', ')}
   FROM (${from}) s
  GROUP BY ${[...groupBy, 'idx'].join(', ')}`;
     const r = await db.query<Record<string, unknown>>(sql, q.params);
     return r.rows.map((row) => ({
       ...(row.time !== undefined ? { time: iso(row.time) } : {}),
-      ...(row.app !== undefined ? { app: String(row.app) } : {}),
-      ...(row.agent_id !== undefined ? { agent_id: String(row.agent_id) } : {}),
-      ...(row.event_type !== undefined ? { event_type: String(row.event_type) } : {}),
+      ...dimensionsOf(row),
       idx: Number(row.idx),
       n: Number(row.n),
     }));
@@ -290,6 +301,19 @@ export class RollupsRepository {
       sessions: Number(row.sessions),
     }));
   }
+}
+
+/** The grouping columns a row carries (text in the database). */
+function dimensionsOf(row: Record<string, unknown>): {
+  app?: string;
+  agent_id?: string;
+  event_type?: string;
+} {
+  const out: { app?: string; agent_id?: string; event_type?: string } = {};
+  if (typeof row.app === 'string') out.app = row.app;
+  if (typeof row.agent_id === 'string') out.agent_id = row.agent_id;
+  if (typeof row.event_type === 'string') out.event_type = row.event_type;
+  return out;
 }
 
 function iso(v: unknown): string {

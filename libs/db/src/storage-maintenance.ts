@@ -33,10 +33,13 @@ export async function applyStoragePolicies(
     ['events', raw],
     ['agent_stats_1m', minute],
     ['latency_hist_1m', minute],
+    ['latency_hist_app_1m', minute],
     ['agent_stats_1h', rollup],
     ['latency_hist_1h', rollup],
+    ['latency_hist_app_1h', rollup],
     ['agent_stats_1d', rollup],
     ['latency_hist_1d', rollup],
+    ['latency_hist_app_1d', rollup],
     ['anomalies', rollup],
   ];
   await db.transaction(async (tx) => {
@@ -44,18 +47,15 @@ export async function applyStoragePolicies(
     for (const [relation, dropAfter] of retention) {
       // NOTE: relation names come from the constant list above, never from input; the
       // functions take regclass, which a bind parameter can carry as text.
-      await tx.query('SELECT remove_retention_policy($1::regclass, if_exists => TRUE)', [
-        relation,
-      ]);
+      await tx.query('SELECT remove_retention_policy($1::regclass, if_exists => TRUE)', [relation]);
       await tx.query('SELECT add_retention_policy($1::regclass, $2::interval)', [
         relation,
         dropAfter,
       ]);
     }
-    await tx.query(
-      "SELECT add_compression_policy('events', $1::interval, if_not_exists => TRUE)",
-      [COMPRESS_AFTER],
-    );
+    await tx.query("SELECT add_compression_policy('events', $1::interval, if_not_exists => TRUE)", [
+      COMPRESS_AFTER,
+    ]);
   });
 }
 
@@ -85,6 +85,7 @@ export class StorageMaintenance {
   private running: Promise<void> | undefined;
   private jobs: Job[] = [];
   private lastRetentionMs = 0;
+  private lastAnalyzeMs = 0;
   jobRuns = 0;
 
   constructor(
@@ -121,8 +122,10 @@ export class StorageMaintenance {
 
   private async pass(nowMs: number): Promise<void> {
     try {
-      if (this.mode === 'run-jobs') await this.runDueJobs(nowMs);
-      else if (this.mode === 'batched-delete') await this.deleteExpired(nowMs);
+      if (this.mode === 'run-jobs') {
+        await this.runDueJobs(nowMs);
+        await this.analyze(nowMs);
+      } else if (this.mode === 'batched-delete') await this.deleteExpired(nowMs);
     } catch (err) {
       this.log.warn('storage maintenance failed; retrying at the next tick', {
         error: (err as Error).message,
@@ -151,6 +154,16 @@ export class StorageMaintenance {
       }
     }
     return ran;
+  }
+
+  /**
+   * Embedded PostgreSQL has no autovacuum either: without statistics the planner guesses one
+   * row per relation and sorts on disk what it should hash. Refresh them every 30 minutes.
+   */
+  async analyze(nowMs = Date.now(), force = false): Promise<void> {
+    if (!force && nowMs - this.lastAnalyzeMs < 30 * 60_000) return;
+    this.lastAnalyzeMs = nowMs;
+    await this.db.query('ANALYZE');
   }
 
   private async loadJobs(): Promise<void> {
