@@ -1,5 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
+import { AnalyticsController } from './analytics/analytics.controller';
+import { AnalyticsService } from './analytics/analytics.service';
 import { ApiKeyAuthenticator } from './auth/api-key-authenticator';
 import { AuthGuard } from './auth/auth.guard';
 import { EventsController } from './events/events.controller';
@@ -23,6 +25,7 @@ export class AppModule {
         HealthController,
         IngestController,
         EventsController,
+        AnalyticsController,
         SessionsController,
         TracesController,
       ],
@@ -31,6 +34,7 @@ export class AppModule {
         ApiKeyAuthenticator,
         { provide: APP_GUARD, useClass: AuthGuard },
         IngestEventsUseCase,
+        AnalyticsService,
         LiveGateway,
         SessionsService,
         TracesService,
