@@ -12,6 +12,8 @@ export interface BatchOutcome {
   skipped: number;
   inserted: number;
   deadLettered: number;
+  /** The events this batch really added (not replays), for the in-memory analytics. */
+  fresh: EventEnvelope[];
 }
 
 /** SQLSTATE classes that mean "this data cannot be stored", as opposed to "try again". */
@@ -41,12 +43,14 @@ export class EventBatchHandler implements PartitionBatchHandler {
     private readonly dlqTopic: string,
     private readonly maxEventBytes: number,
     private readonly onOutcome: (o: BatchOutcome) => void = () => undefined,
+    /** Runs before consumption of a new assignment starts (window state rebuild). */
+    private readonly onAssign: (partitions: number[]) => Promise<void> = async () => undefined,
   ) {}
 
-  loadOffsets(topic: string, partitions: number[]): Promise<Map<number, number>> {
-    return this.offsets
-      .load(this.db, this.groupId, topic)
-      .then((all) => new Map([...all].filter(([p]) => partitions.includes(p))));
+  async loadOffsets(topic: string, partitions: number[]): Promise<Map<number, number>> {
+    const all = await this.offsets.load(this.db, this.groupId, topic);
+    await this.onAssign(partitions);
+    return new Map([...all].filter(([p]) => partitions.includes(p)));
   }
 
   async handle(topic: string, partition: number, messages: ConsumedMessage[]): Promise<void> {
@@ -61,6 +65,7 @@ export class EventBatchHandler implements PartitionBatchHandler {
         skipped: messages.length - fresh.length,
         inserted: 0,
         deadLettered: 0,
+        fresh: [],
       };
       if (fresh.length === 0) return result;
 
@@ -77,7 +82,9 @@ export class EventBatchHandler implements PartitionBatchHandler {
         if (d.ok) decoded.push({ m, e: d.event });
         else poison.push({ m, error: d.error });
       }
-      result.inserted = await this.persist(tx, decoded, poison);
+      const added = await this.persist(tx, decoded, poison);
+      result.inserted = added.length;
+      result.fresh = added;
       if (poison.length > 0) {
         await this.dlq.send(poison.map((p) => toDeadLetter(this.dlqTopic, p.m, p.error)));
         result.deadLettered = poison.length;
@@ -93,8 +100,8 @@ export class EventBatchHandler implements PartitionBatchHandler {
     tx: SqlExecutor,
     decoded: { m: ConsumedMessage; e: EventEnvelope }[],
     poison: { m: ConsumedMessage; error: string }[],
-  ): Promise<number> {
-    if (decoded.length === 0) return 0;
+  ): Promise<EventEnvelope[]> {
+    if (decoded.length === 0) return [];
     await tx.query('SAVEPOINT batch');
     try {
       const r = await this.pipeline.process(
@@ -102,17 +109,17 @@ export class EventBatchHandler implements PartitionBatchHandler {
         decoded.map((d) => d.e),
       );
       await tx.query('RELEASE SAVEPOINT batch');
-      return r.inserted;
+      return r.fresh;
     } catch (err) {
       if (!DATA_ERROR.test(sqlState(err))) throw err; // connection or server trouble: retry
       await tx.query('ROLLBACK TO SAVEPOINT batch');
     }
     // Rare path: some event's data is refused. Store one by one to find the culprits.
-    let inserted = 0;
+    const inserted: EventEnvelope[] = [];
     for (const d of decoded) {
       await tx.query('SAVEPOINT one');
       try {
-        inserted += (await this.pipeline.process(tx, [d.e])).inserted;
+        inserted.push(...(await this.pipeline.process(tx, [d.e])).fresh);
         await tx.query('RELEASE SAVEPOINT one');
       } catch (err) {
         if (!DATA_ERROR.test(sqlState(err))) throw err;

@@ -1,13 +1,16 @@
 import type { Server } from 'node:http';
+import { hostname } from 'node:os';
+import { eventMessageKey } from '@fleetscope/domain';
 import type { AppConfig, Logger } from '@fleetscope/config';
-import { migrate, PgSqlClient } from '@fleetscope/db';
+import { applyStoragePolicies, migrate, PgSqlClient, StorageMaintenance } from '@fleetscope/db';
 import {
   fleetscopeTopicSpecs,
   KafkaAdmin,
+  partitionForKey,
   RdkafkaPartitionConsumer,
   RdkafkaProducer,
 } from '@fleetscope/kafka';
-import { EventPipeline } from '@fleetscope/pipeline';
+import { EventPipeline, StreamAnalytics } from '@fleetscope/pipeline';
 import { EventBatchHandler } from './event-batch.handler';
 import { startMetricsServer, WorkerMetrics } from './worker-metrics';
 
@@ -26,6 +29,14 @@ export async function startWorkers(config: AppConfig, log: Logger): Promise<Runn
   const db = new PgSqlClient(config.databaseUrl!, { max: 4 });
   const report = await migrate(db);
   log.info('database ready', { ...report });
+  const retention = {
+    retentionDays: config.retentionDays,
+    rollupRetentionDays: config.rollupRetentionDays,
+  };
+  await applyStoragePolicies(db, report.flavor, retention);
+  // Plain PostgreSQL: batched retention deletes (a TimescaleDB server runs its own jobs).
+  const maintenance = new StorageMaintenance(db, report.flavor, retention, log);
+  maintenance.start();
 
   const admin = new KafkaAdmin(config.kafka.brokers, config.kafka.clientId);
   await admin.ensureTopics(fleetscopeTopicSpecs(config));
@@ -39,6 +50,41 @@ export async function startWorkers(config: AppConfig, log: Logger): Promise<Runn
   });
   await dlq.connect();
 
+  // Derived updates (window stats, anomaly transitions) for every api replica's live view.
+  const liveProducer = new RdkafkaProducer({
+    brokers: config.kafka.brokers,
+    clientId: `${config.kafka.clientId}-workers-live`,
+    maxPending: 100_000,
+  });
+  await liveProducer.connect();
+  const source = `${hostname()}-${process.pid}`;
+  const analytics = new StreamAnalytics(
+    db,
+    {
+      publish: (update) =>
+        liveProducer.send([
+          {
+            topic: config.kafka.topics.live,
+            key: update.project_id,
+            value: JSON.stringify(update),
+          },
+        ]),
+    },
+    {
+      source,
+      allowedLatenessMs: config.analytics.allowedLatenessMs,
+      idleMs: config.analytics.idleMs,
+      statsIntervalMs: config.analytics.statsIntervalMs,
+      anomalies: {
+        enabled: config.anomalyDetection,
+        sensitivity: config.analytics.anomalySensitivity,
+        minVolume: config.analytics.anomalyMinVolume,
+      },
+    },
+    log,
+  );
+  analytics.start();
+
   const metrics = new WorkerMetrics();
   const handler = new EventBatchHandler(
     db,
@@ -48,9 +94,21 @@ export async function startWorkers(config: AppConfig, log: Logger): Promise<Runn
     config.kafka.topics.eventsDlq,
     config.limits.maxEventBytes,
     (o) => {
+      analytics.observe(o.fresh);
       metrics.record(o);
       if (o.deadLettered > 0)
         log.warn('messages sent to the dead-letter topic', { count: o.deadLettered });
+    },
+    // A new assignment: rebuild the windows from the stored events of these partitions'
+    // sessions (same partitioner as the producers: murmur2 of project_id:session_id).
+    async (partitions) => {
+      const mine = new Set(partitions);
+      await analytics.rebuild(
+        (e) => mine.has(partitionForKey(eventMessageKey(e), config.kafka.eventsPartitions)),
+        // App and agent series span partitions (the key is the session): detect on them
+        // only with the whole topic in view.
+        partitions.length >= config.kafka.eventsPartitions,
+      );
     },
   );
   const consumer = new RdkafkaPartitionConsumer(
@@ -92,6 +150,9 @@ export async function startWorkers(config: AppConfig, log: Logger): Promise<Runn
     metricsServer,
     stop: async () => {
       await consumer.stop();
+      await analytics.stop();
+      await liveProducer.disconnect();
+      await maintenance.stop();
       await dlq.disconnect();
       await new Promise((r) => metricsServer.close(r));
       await db.close();

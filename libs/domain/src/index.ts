@@ -108,6 +108,18 @@ export {
 } from './errors/fleetscope-error';
 
 export { cursorOf, decodeCursor, encodeCursor, type EventCursor } from './query/cursor';
+export { decodeLiveUpdate, LIVE_CHANNELS } from './contracts/live-updates';
+export type {
+  AnomalyView,
+  LiveAnomalyUpdate,
+  LiveChannel,
+  LiveStatsUpdate,
+  LiveUpdate,
+  SeriesLevel,
+  SeriesRef,
+  SeriesStatsView,
+  WindowStatsView,
+} from './contracts/live-updates';
 
 export {
   CLAUDE_CODE_HOOK_EVENT_TYPES,

@@ -11,3 +11,4 @@ export type {
 export { RdkafkaLiveTail } from './rdkafka-live-tail';
 export type { LiveTailOptions } from './rdkafka-live-tail';
 export { fleetscopeTopicSpecs } from './fleetscope-topics';
+export { partitionForKey } from './partition-for-key';

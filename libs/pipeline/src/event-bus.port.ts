@@ -1,4 +1,4 @@
-import type { EventEnvelope } from '@fleetscope/domain';
+import type { EventEnvelope, LiveUpdate } from '@fleetscope/domain';
 
 /**
  * Where accepted events go. `publish` resolves only once the events are durable: acked by
@@ -14,13 +14,17 @@ export interface EventBus {
 /** Live fan-out source: delivers events as they are accepted, in arrival order per source. */
 export type LiveListener = (events: readonly EventEnvelope[]) => void;
 
+export type LiveUpdateListener = (update: LiveUpdate) => void;
+
 export interface LiveFeed {
   subscribe(listener: LiveListener): () => void;
+  subscribeUpdates(listener: LiveUpdateListener): () => void;
 }
 
 /** A minimal in-process fan-out hub; both modes feed it, the WebSocket gateway reads it. */
 export class LiveHub implements LiveFeed {
   private readonly listeners = new Set<LiveListener>();
+  private readonly updateListeners = new Set<LiveUpdateListener>();
 
   subscribe(listener: LiveListener): () => void {
     this.listeners.add(listener);
@@ -34,6 +38,22 @@ export class LiveHub implements LiveFeed {
         l(events);
       } catch {
         // A listener's bug must never break ingest or the other listeners.
+      }
+    }
+  }
+
+  subscribeUpdates(listener: LiveUpdateListener): () => void {
+    this.updateListeners.add(listener);
+    return () => this.updateListeners.delete(listener);
+  }
+
+  /** Window stats and anomaly transitions (derived updates, not events). */
+  emitUpdate(update: LiveUpdate): void {
+    for (const l of this.updateListeners) {
+      try {
+        l(update);
+      } catch {
+        // Same rule as emit: one listener's bug stays its own.
       }
     }
   }

@@ -6,7 +6,7 @@ import {
 } from '@fleetscope/domain';
 import type { SqlClient } from '@fleetscope/db';
 import type { EventBus } from './event-bus.port';
-import type { EventPipeline } from './event-pipeline';
+import type { EventPipeline, PipelineResult } from './event-pipeline';
 import type { LiveHub } from './event-bus.port';
 
 interface Waiter {
@@ -20,6 +20,8 @@ export interface InProcessBusOptions {
   maxBatchEvents: number;
   /** Events allowed to wait for a commit before publish refuses (429). */
   maxPendingEvents: number;
+  /** Called after each commit with what it stored (the stream analytics' feed). */
+  onCommitted?: (result: PipelineResult) => void;
 }
 
 /**
@@ -95,8 +97,13 @@ export class InProcessEventBus implements EventBus {
   private async commit(group: Waiter[]): Promise<void> {
     const batch = group.flatMap((w) => w.events);
     try {
-      await this.db.transaction((tx) => this.pipeline.process(tx, batch));
+      const result = await this.db.transaction((tx) => this.pipeline.process(tx, batch));
       this.committedBatches += 1;
+      try {
+        this.options.onCommitted?.(result);
+      } catch {
+        // Analytics trouble must not fail a committed publish.
+      }
       for (const w of group) w.resolve();
       this.live.emit(batch);
       return;

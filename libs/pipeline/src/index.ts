@@ -4,3 +4,9 @@ export { EventPipeline } from './event-pipeline';
 export type { PipelineResult } from './event-pipeline';
 export { InProcessEventBus } from './in-process-event-bus';
 export type { InProcessBusOptions } from './in-process-event-bus';
+export { StreamAnalytics } from './stream-analytics';
+export type {
+  LiveUpdateSink,
+  StreamAnalyticsOptions,
+  StreamAnalyticsLog,
+} from './stream-analytics';

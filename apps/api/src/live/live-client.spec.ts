@@ -30,7 +30,7 @@ describe('LiveClient', () => {
     const s = new FakeSocket();
     const c = new LiveClient(s as unknown as WebSocket, 1000);
     c.principal = { projectId: 'default', keyId: null, scopes: [] };
-    c.subscriptions.set('s1', { session_id: 'keep' });
+    c.subscriptions.set('s1', { filter: { session_id: 'keep' }, channels: new Set(['events']) });
     c.deliver([ev('keep'), ev('drop'), ev('keep', 'x', 'other-project')]);
     assert.equal(s.sent.length, 1);
     assert.equal(s.sent[0]!.subscription, 's1');
@@ -40,7 +40,7 @@ describe('LiveClient', () => {
     const s = new FakeSocket();
     const c = new LiveClient(s as unknown as WebSocket, 1000);
     c.principal = { projectId: 'default', keyId: null, scopes: [] };
-    c.subscriptions.set('all', {});
+    c.subscriptions.set('all', { filter: {}, channels: new Set(['events']) });
     c.deliver([ev('a')]);
     s.bufferedAmount = 5000;
     c.deliver([ev('a'), ev('a'), ev('a')]);
@@ -58,7 +58,7 @@ describe('LiveClient', () => {
   it('sends nothing before authentication', () => {
     const s = new FakeSocket();
     const c = new LiveClient(s as unknown as WebSocket, 1000);
-    c.subscriptions.set('all', {});
+    c.subscriptions.set('all', { filter: {}, channels: new Set(['events']) });
     c.deliver([ev('a')]);
     assert.equal(s.sent.length, 0);
   });

@@ -18,8 +18,9 @@ const HEARTBEAT_MS = 30_000;
 
 /**
  * Live WebSocket at /ws. Protocol (JSON, `type` discriminates):
- *   client → subscribe {id, filter}, unsubscribe {id}, ping
- *   server → subscribed, unsubscribed, event {subscription, data}, lagged, pong, error
+ *   client → subscribe {id, filter, channels?}, unsubscribe {id}, ping
+ *   server → subscribed, unsubscribed, event {subscription, data}, stats, anomaly, lagged,
+ *            pong, error
  * Auth (when on): `?api_key=` (browsers cannot set headers on a WebSocket) or the headers.
  */
 @WebSocketGateway({ path: '/ws' })
@@ -36,9 +37,16 @@ export class LiveGateway
   ) {}
 
   onModuleInit(): void {
-    this.unsubscribeFeed = this.runtime.live.subscribe((events) => {
+    const offEvents = this.runtime.live.subscribe((events) => {
       for (const client of this.clients.values()) client.deliver(events);
     });
+    const offUpdates = this.runtime.live.subscribeUpdates((update) => {
+      for (const client of this.clients.values()) client.deliverUpdate(update);
+    });
+    this.unsubscribeFeed = () => {
+      offEvents();
+      offUpdates();
+    };
     this.heartbeat = setInterval(() => {
       for (const c of this.clients.values()) {
         if (!c.alive) {
@@ -122,7 +130,10 @@ export class LiveGateway
           });
           return;
         }
-        client.subscriptions.set(msg.id, msg.filter ?? {});
+        client.subscriptions.set(msg.id, {
+          filter: msg.filter ?? {},
+          channels: new Set(msg.channels ?? ['events']),
+        });
         client.send({ type: 'subscribed', id: msg.id });
         return;
       case 'unsubscribe':

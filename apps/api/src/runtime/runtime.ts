@@ -1,10 +1,12 @@
 import { join, resolve } from 'node:path';
 import type { AppConfig, Logger } from '@fleetscope/config';
-import { type EventEnvelope, decodeEventMessage } from '@fleetscope/domain';
+import { type EventEnvelope, decodeEventMessage, decodeLiveUpdate } from '@fleetscope/domain';
 import {
   ApiKeysRepository,
+  applyStoragePolicies,
   EventsRepository,
   migrate,
+  StorageMaintenance,
   PgliteSqlClient,
   PgSqlClient,
   type SqlClient,
@@ -16,7 +18,13 @@ import {
   RdkafkaLiveTail,
   RdkafkaProducer,
 } from '@fleetscope/kafka';
-import { EventPipeline, InProcessEventBus, LiveHub, type EventBus } from '@fleetscope/pipeline';
+import {
+  EventPipeline,
+  InProcessEventBus,
+  LiveHub,
+  StreamAnalytics,
+  type EventBus,
+} from '@fleetscope/pipeline';
 import { KafkaEventBus } from './kafka-event-bus';
 
 /**
@@ -50,10 +58,37 @@ async function createAllInOne(config: AppConfig, log: Logger): Promise<Runtime> 
     : await PgliteSqlClient.open(join(dataDir, 'pglite'));
   const { flavor, applied } = await migrate(db);
   log.info('database ready', { adapter: db.kind, flavor, applied, dataDir });
+  const retention = {
+    retentionDays: config.retentionDays,
+    rollupRetentionDays: config.rollupRetentionDays,
+  };
+  await applyStoragePolicies(db, flavor, retention);
+  // Embedded TimescaleDB has no background workers: refreshes and retention run from here.
+  const maintenance = new StorageMaintenance(db, flavor, retention, log);
+  maintenance.start();
   const live = new LiveHub();
+  const analytics = new StreamAnalytics(
+    db,
+    { publish: (update) => live.emitUpdate(update) },
+    {
+      source: 'all-in-one',
+      allowedLatenessMs: config.analytics.allowedLatenessMs,
+      idleMs: config.analytics.idleMs,
+      statsIntervalMs: config.analytics.statsIntervalMs,
+      anomalies: {
+        enabled: config.anomalyDetection,
+        sensitivity: config.analytics.anomalySensitivity,
+        minVolume: config.analytics.anomalyMinVolume,
+      },
+    },
+    log,
+  );
+  await analytics.rebuild();
+  analytics.start();
   const bus = new InProcessEventBus(db, new EventPipeline(), live, {
     maxBatchEvents: config.limits.groupCommitMaxEvents,
     maxPendingEvents: config.limits.producerMaxPendingEvents,
+    onCommitted: (result) => analytics.observe(result.fresh),
   });
   return {
     config,
@@ -66,6 +101,8 @@ async function createAllInOne(config: AppConfig, log: Logger): Promise<Runtime> 
     checks: async () => ({ database: await ping(db), bus: bus.ready }),
     close: async () => {
       await bus.close();
+      await analytics.stop();
+      await maintenance.stop();
       await db.close();
     },
   };
@@ -75,6 +112,10 @@ async function createCluster(config: AppConfig, log: Logger): Promise<Runtime> {
   const db = new PgSqlClient(config.databaseUrl!);
   const { flavor, applied } = await migrate(db);
   log.info('database ready', { adapter: db.kind, flavor, applied });
+  await applyStoragePolicies(db, flavor, {
+    retentionDays: config.retentionDays,
+    rollupRetentionDays: config.rollupRetentionDays,
+  });
   const admin = new KafkaAdmin(config.kafka.brokers, config.kafka.clientId);
   const created = await admin.ensureTopics(fleetscopeTopicSpecs(config));
   if (created.length > 0) log.info('kafka topics created', { topics: created });
@@ -105,6 +146,20 @@ async function createCluster(config: AppConfig, log: Logger): Promise<Runtime> {
     },
   );
   await tail.start();
+  // Derived updates (window stats, anomalies) from the workers, for the same subscribers.
+  const updatesTail = new RdkafkaLiveTail(
+    {
+      brokers: config.kafka.brokers,
+      clientId: `${config.kafka.clientId}-updates`,
+      topic: config.kafka.topics.live,
+      log: log.info,
+    },
+    (value) => {
+      const update = decodeLiveUpdate(value);
+      if (update) live.emitUpdate(update);
+    },
+  );
+  await updatesTail.start();
   const bus = new KafkaEventBus(producer, config.kafka.topics.events);
   return {
     config,
@@ -118,9 +173,11 @@ async function createCluster(config: AppConfig, log: Logger): Promise<Runtime> {
       database: await ping(db),
       kafka_producer: producer.isConnected,
       live_tail: tail.ready,
+      updates_tail: updatesTail.ready,
     }),
     close: async () => {
       await tail.stop().catch(() => undefined);
+      await updatesTail.stop().catch(() => undefined);
       await producer.disconnect();
       await db.close();
     },

@@ -9,15 +9,27 @@ import { formatFieldErrors, zodIssuesToFieldErrors } from '../errors/fleetscope-
 import { eventFilterSchema } from '../filters/event-filter.schema';
 import { isPlainObject } from '../ingest/field-rules';
 import { describeType } from '../ingest/timestamp';
+import {
+  LIVE_CHANNELS,
+  type AnomalyView,
+  type LiveAnomalyUpdate,
+  type LiveStatsUpdate,
+} from './live-updates';
 
 // --- client → server -------------------------------------------------------------------
 
-/** Subscribe (or replace the filter of) subscription `id`; `cursor` resumes after an event. */
+/**
+ * Subscribe (or replace the filter of) subscription `id`; `cursor` resumes after an event.
+ * `channels` (default `["events"]`): `stats` gets window statistics once a second for the
+ * series the filter matches (project, apps, agents; sessions when `session_id` is given),
+ * `anomalies` gets anomaly transitions.
+ */
 export const wsSubscribeSchema = z
   .object({
     type: z.literal('subscribe'),
     id: z.string().min(1).max(64),
     filter: eventFilterSchema.optional(),
+    channels: z.array(z.enum(LIVE_CHANNELS)).min(1).max(LIVE_CHANNELS.length).optional(),
     cursor: z.string().min(1).max(1024).optional(),
   })
   .strict();
@@ -132,17 +144,20 @@ export interface WsErrorMessage {
   /** The subscription or query id the error is about, when any. */
   id?: string;
 }
-/** Placeholders: shapes owned by the analytics/alerting workers, typed loosely for now. */
+/** Window statistics of the series the subscription's filter matches. */
 export interface WsStatsMessage {
   type: 'stats';
-  data: unknown;
-  [key: string]: unknown;
+  subscription: string;
+  data: Omit<LiveStatsUpdate, 'type'>;
 }
+/** An anomaly opened, updated or resolved. */
 export interface WsAnomalyMessage {
   type: 'anomaly';
-  data: unknown;
-  [key: string]: unknown;
+  subscription: string;
+  action: LiveAnomalyUpdate['action'];
+  data: AnomalyView;
 }
+/** Placeholder: the alerting work owns this shape. */
 export interface WsAlertMessage {
   type: 'alert';
   data: unknown;
