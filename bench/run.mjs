@@ -4,6 +4,7 @@ const quick = rest.includes('--quick');
 const scenarios = {
   ingest: () => import('./scenarios/ingest.mjs'),
   pipeline: () => import('./scenarios/pipeline.mjs'),
+  query: () => import('./scenarios/query.mjs'),
 };
 if (!scenario || !scenarios[scenario]) {
   console.error(`usage: npm run bench -- <${Object.keys(scenarios).join('|')}> [--quick]`);
