@@ -36,6 +36,17 @@ export class WorkerMetrics {
     registers: [this.registry],
   });
 
+  /** Read at scrape time from the stream analytics (set by the composition root). */
+  lateEventsSource: () => number = () => 0;
+  readonly lateEvents = new Gauge({
+    name: 'fleetscope_late_events',
+    help: 'Events behind the window watermark since start: stored and rolled up, not windowed',
+    registers: [this.registry],
+    collect: () => {
+      this.lateEvents.set(this.lateEventsSource());
+    },
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'fleetscope_worker_' });
   }

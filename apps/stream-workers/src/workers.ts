@@ -79,6 +79,7 @@ export async function startWorkers(config: AppConfig, log: Logger): Promise<Runn
         enabled: config.anomalyDetection,
         sensitivity: config.analytics.anomalySensitivity,
         minVolume: config.analytics.anomalyMinVolume,
+        seasonal: report.flavor === 'timescaledb',
       },
     },
     log,
@@ -86,6 +87,7 @@ export async function startWorkers(config: AppConfig, log: Logger): Promise<Runn
   analytics.start();
 
   const metrics = new WorkerMetrics();
+  metrics.lateEventsSource = () => analytics.lateEvents;
   const handler = new EventBatchHandler(
     db,
     new EventPipeline(),

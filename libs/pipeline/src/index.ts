@@ -10,3 +10,4 @@ export type {
   StreamAnalyticsOptions,
   StreamAnalyticsLog,
 } from './stream-analytics';
+export { RollupSeasonalBaseline, SEASONAL_DAYS } from './seasonal-baseline';

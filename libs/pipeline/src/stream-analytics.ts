@@ -14,6 +14,7 @@ import {
   type SqlClient,
 } from '@fleetscope/db';
 import type { EventEnvelope, LiveUpdate, SeriesStatsView } from '@fleetscope/domain';
+import { RollupSeasonalBaseline } from './seasonal-baseline';
 
 /** Where derived updates go: the in-process live hub, or the live.v1 topic. */
 export interface LiveUpdateSink {
@@ -31,7 +32,14 @@ export interface StreamAnalyticsOptions {
   allowedLatenessMs: number;
   idleMs: number;
   statsIntervalMs: number;
-  anomalies: { enabled: boolean; sensitivity: number; minVolume: number };
+  anomalies: {
+    enabled: boolean;
+    sensitivity: number;
+    minVolume: number;
+    /** Seasonal baseline from the 1h rollups (TimescaleDB only: on plain PostgreSQL those
+     * are views, and an hourly 28-day scan is not worth it). */
+    seasonal?: boolean;
+  };
   /** Most session series one stats update carries (the most active first). */
   maxSessionSeries?: number;
 }
@@ -64,6 +72,7 @@ export class StreamAnalytics {
   /** Fleet-level detection needs every partition's events (see rebuild). */
   private fullView = true;
   private lastSweepMs = 0;
+  private readonly seasonal: RollupSeasonalBaseline | undefined;
   ticks = 0;
 
   constructor(
@@ -74,6 +83,10 @@ export class StreamAnalytics {
     private readonly clock: () => number = Date.now,
   ) {
     this.windows = this.newWindows();
+    this.seasonal =
+      options.anomalies.enabled && options.anomalies.seasonal
+        ? new RollupSeasonalBaseline()
+        : undefined;
     this.engine = this.newEngine();
   }
 
@@ -86,10 +99,13 @@ export class StreamAnalytics {
 
   private newEngine(): AnomalyEngine | undefined {
     if (!this.options.anomalies.enabled) return undefined;
-    return new AnomalyEngine({
-      sensitivity: this.options.anomalies.sensitivity,
-      minVolume: this.options.anomalies.minVolume,
-    });
+    return new AnomalyEngine(
+      {
+        sensitivity: this.options.anomalies.sensitivity,
+        minVolume: this.options.anomalies.minVolume,
+      },
+      this.seasonal,
+    );
   }
 
   get lateEvents(): number {
@@ -241,6 +257,7 @@ export class StreamAnalytics {
       const snapshot = this.windows.snapshot(now);
       await this.publishStats(now, snapshot);
       if (this.engine && this.fullView) {
+        if (this.seasonal?.isStale(now)) await this.seasonal.reload(this.db, now);
         for (const p of this.windows.closedMinutes(now)) {
           if (p.series.level !== 'session') this.engine.recordMinute(p);
         }

@@ -79,6 +79,7 @@ async function createAllInOne(config: AppConfig, log: Logger): Promise<Runtime> 
         enabled: config.anomalyDetection,
         sensitivity: config.analytics.anomalySensitivity,
         minVolume: config.analytics.anomalyMinVolume,
+        seasonal: flavor === 'timescaledb',
       },
     },
     log,
