@@ -12,7 +12,8 @@ const metric = (text: string, name: string, outcome: string): number => {
 /**
  * Effectively-once under kill -9: a worker is killed mid-stream with no chance to flush or
  * commit anything; its replacement resumes from the offsets committed WITH the data, so it
- * re-inserts nothing (0 duplicates) and stores exactly the rest.
+ * re-inserts nothing (0 duplicates) and stores exactly the rest, and the rollups and session
+ * summaries built in the same transactions stay exact.
  */
 describe('cluster: exactly once under kill -9 of a worker', () => {
   let fx: ClusterFixture;
@@ -117,5 +118,28 @@ describe('cluster: exactly once under kill -9 of a worker', () => {
     );
     assert.equal(high, total);
     assert.equal(Number(stored.n), total);
+
+    // The aggregates are exact too: rollups and session summaries count each event once.
+    const r = await fetch(`${base}/analytics`);
+    assert.equal(r.status, 200);
+    const analytics = (await r.json()) as {
+      overview: Record<string, number>;
+      performance: { app: string; event_count: number; error_count: number }[];
+    };
+    assert.equal(analytics.overview.total_events, total);
+    assert.equal(analytics.overview.error_count, total / 10);
+    assert.equal(analytics.overview.unique_apps, 7);
+    for (const p of analytics.performance) {
+      const k = Number(p.app.split('-')[1]);
+      const expected = Array.from({ length: total }, (_, i) => i).filter((i) => i % 7 === k);
+      assert.equal(p.event_count, expected.length, `${p.app} events`);
+      assert.equal(p.error_count, expected.filter((i) => i % 10 === 0).length, `${p.app} errors`);
+    }
+    const sessions = await queryOne<{ n: string; events: string }>(
+      db.url,
+      'SELECT count(*) AS n, sum(events) AS events FROM sessions',
+    );
+    assert.equal(Number(sessions.n), 97);
+    assert.equal(Number(sessions.events), total);
   });
 });

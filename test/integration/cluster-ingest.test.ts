@@ -305,6 +305,52 @@ describe('cluster: HTTP → Kafka → workers → PostgreSQL', () => {
     ws.close();
   });
 
+  it('streams window stats computed by the workers to a WebSocket stats subscriber (live.v1)', async () => {
+    const app = uniq('stats-app-');
+    const ws = await WsProbe.connect(`ws://127.0.0.1:${port}/ws`);
+    ws.send({ type: 'subscribe', id: 'st', filter: { app }, channels: ['stats'] });
+    await ws.waitFor((m) => m.type === 'subscribed');
+    const r = await fetch(`${base}/events/batch`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(
+        Array.from({ length: 20 }, (_, i) => ({
+          app,
+          event_type: i % 4 === 0 ? 'error' : 'step',
+          session_id: `${app}-s${i % 2}`,
+          duration_ms: 50 + i,
+          payload: { i },
+        })),
+      ),
+    });
+    assert.equal(r.status, 202);
+    type Stats = {
+      source: string;
+      series: {
+        series: { level: string; app?: string };
+        windows: { events: number; errors: number }[];
+      }[];
+    };
+    const msg = await ws.waitFor(
+      (m) =>
+        m.type === 'stats' &&
+        (m.data as Stats).series.some(
+          (s) => s.series.level === 'app' && s.windows[0]!.events === 20,
+        ),
+      20_000,
+    );
+    const data = msg.data as Stats;
+    const appSeries = data.series.find((s) => s.series.level === 'app')!;
+    assert.equal(appSeries.series.app, app);
+    assert.equal(appSeries.windows[0]!.errors, 5);
+    assert.ok(data.source.length > 0, 'names the worker that computed it');
+    assert.ok(
+      data.series.every((s) => s.series.app === app),
+      'only the subscribed app (and no project totals) reach this subscriber',
+    );
+    ws.close();
+  });
+
   it('stores events that fleets produce straight to Kafka (raw and canonical)', async () => {
     const session = uniq('direct-');
     const producer = kafka.producer({ idempotent: true });
