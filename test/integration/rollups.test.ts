@@ -7,6 +7,7 @@ import {
   PgSqlClient,
   planSegments,
   RollupsRepository,
+  StorageMaintenance,
   type SqlClient,
   type StatsRow,
 } from '@fleetscope/db';
@@ -319,5 +320,37 @@ describe('rollups on plain PostgreSQL (views)', () => {
         await drop();
       },
     };
+  });
+});
+
+describe('retention on plain PostgreSQL (batched DELETE)', () => {
+  it('deletes raw events past RETENTION_DAYS and keeps the rest', async () => {
+    const { url, drop } = await createTestDatabase();
+    const db = new PgSqlClient(url);
+    try {
+      assert.equal((await migrate(db)).flavor, 'postgres');
+      const now = Date.now();
+      const old = Array.from({ length: 25_000 }, (_, i) => event(i, now - 40 * 86_400_000, 'old'));
+      const fresh = Array.from({ length: 10 }, (_, i) => event(i, now - 3_600_000, 'fresh'));
+      const repo = new EventsRepository();
+      for (let i = 0; i < old.length; i += 5000)
+        await db.transaction((tx) => repo.insertBatch(tx, old.slice(i, i + 5000)));
+      await db.transaction((tx) => repo.insertBatch(tx, fresh));
+      const m = new StorageMaintenance(
+        db,
+        'postgres',
+        { retentionDays: 30, rollupRetentionDays: 400 },
+        { info: () => undefined, warn: () => undefined },
+      );
+      assert.equal(m.mode, 'batched-delete');
+      // 25,000 rows: three batches of at most 10,000.
+      assert.equal(await m.deleteExpired(now), 25_000);
+      const left = await db.query<{ n: string }>('SELECT count(*) AS n FROM events');
+      assert.equal(Number(left.rows[0]!.n), 10);
+      assert.equal(await m.deleteExpired(now + 1000), 0, 'not due again within the hour');
+    } finally {
+      await db.close();
+      await drop();
+    }
   });
 });
