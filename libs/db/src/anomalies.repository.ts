@@ -1,51 +1,12 @@
 import { randomUUID } from 'node:crypto';
+import type { AnomalyView } from '@fleetscope/domain';
 import type { SqlExecutor } from './sql-client';
 
-export interface AnomalyRecord {
-  id: string;
-  project_id: string;
-  series_key: string;
-  level: string;
-  app: string | null;
-  agent_id: string | null;
-  session_id: string | null;
-  kind: string;
-  metric: string;
-  window: string;
-  baseline: string;
-  actual: number;
-  expected: number;
-  lower_bound: number;
-  upper_bound: number;
-  score: number;
-  severity: string;
-  status: 'open' | 'resolved';
-  first_seen: string;
-  last_seen: string;
-  resolved_at: string | null;
-}
+/** A stored anomaly: the row the API lists and live.v1 carries. */
+export type AnomalyRecord = AnomalyView;
 
-/** What a detector transition carries into storage. */
-export interface AnomalyWrite {
-  project_id: string;
-  series_key: string;
-  level: string;
-  app: string | null;
-  agent_id: string | null;
-  session_id: string | null;
-  kind: string;
-  metric: string;
-  window: string;
-  baseline: string;
-  actual: number;
-  expected: number;
-  lower_bound: number;
-  upper_bound: number;
-  score: number;
-  severity: string;
-  first_seen: string;
-  last_seen: string;
-}
+/** What a detector transition carries into storage (id, status and resolution are ours). */
+export type AnomalyWrite = Omit<AnomalyRecord, 'id' | 'status' | 'resolved_at'>;
 
 export interface AnomalyQuery {
   projectId: string;

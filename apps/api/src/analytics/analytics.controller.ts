@@ -3,7 +3,7 @@ import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { ValidationError } from '@fleetscope/domain';
 import { CurrentPrincipal } from '../auth/current-principal.decorator';
 import type { Principal } from '../auth/principal';
-import { parseQuery } from '../common/query-params';
+import { parseQueryOrThrow } from '../common/query-params';
 import {
   agentsQuerySchema,
   analyticsQuerySchema,
@@ -43,7 +43,7 @@ export class AnalyticsController {
   @ApiQuery({ name: 'end_time', required: false, description: 'ISO 8601 or epoch ms' })
   @ApiQuery({ name: 'app', required: false, description: 'one app or a comma-separated list' })
   async overview(@CurrentPrincipal() principal: Principal, @Query() raw: Record<string, unknown>) {
-    const q = parseQuery(analyticsQuerySchema, raw);
+    const q = parseQueryOrThrow(analyticsQuerySchema, raw);
     const { startMs, endMs } = range(q, DAY_MS);
     return this.analytics.analytics(principal.projectId, startMs, endMs, q.app);
   }
@@ -63,7 +63,7 @@ export class AnalyticsController {
   @ApiQuery({ name: 'event_type', required: false })
   @ApiQuery({ name: 'limit', required: false, description: 'most series (default 10, max 50)' })
   async series(@CurrentPrincipal() principal: Principal, @Query() raw: Record<string, unknown>) {
-    const q = parseQuery(seriesQuerySchema, raw);
+    const q = parseQueryOrThrow(seriesQuerySchema, raw);
     const { startMs, endMs } = range(q, HOUR_MS);
     return this.analytics.series(principal.projectId, {
       startMs,
@@ -90,7 +90,7 @@ export class AnalyticsController {
   })
   @ApiQuery({ name: 'limit', required: false, description: 'default 500' })
   async agents(@CurrentPrincipal() principal: Principal, @Query() raw: Record<string, unknown>) {
-    const q = parseQuery(agentsQuerySchema, raw);
+    const q = parseQueryOrThrow(agentsQuerySchema, raw);
     const { startMs, endMs } = range(q, HOUR_MS);
     return this.analytics.agents(principal.projectId, {
       startMs,
@@ -113,7 +113,7 @@ export class AnalyticsController {
   @ApiQuery({ name: 'end_time', required: false })
   @ApiQuery({ name: 'limit', required: false, description: 'default 100, max 1000' })
   async anomalies(@CurrentPrincipal() principal: Principal, @Query() raw: Record<string, unknown>) {
-    const q = parseQuery(anomaliesQuerySchema, raw);
+    const q = parseQueryOrThrow(anomaliesQuerySchema, raw);
     return this.analytics.listAnomalies({
       projectId: principal.projectId,
       status: q.status,

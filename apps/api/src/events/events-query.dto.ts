@@ -1,25 +1,10 @@
 import { z } from 'zod';
-import { decodeCursor } from '@fleetscope/domain';
-
-const time = z
-  .string()
-  .trim()
-  .transform((v, ctx) => {
-    // ISO 8601, or epoch milliseconds (the hook dialect's unit).
-    const d = /^\d{10,14}$/.test(v) ? new Date(Number(v)) : new Date(v);
-    if (Number.isNaN(d.getTime())) {
-      ctx.addIssue({
-        code: z.ZodIssueCode.custom,
-        message: `not an ISO 8601 time or epoch ms: "${v}"`,
-      });
-      return z.NEVER;
-    }
-    return d.toISOString();
-  });
-
-const list = z
-  .union([z.string(), z.array(z.string())])
-  .transform((v) => (Array.isArray(v) ? v : v.split(',')).map((s) => s.trim()).filter(Boolean));
+import {
+  queryCursor,
+  queryLimit,
+  queryList as list,
+  queryTime as time,
+} from '../common/query-params';
 
 const SEVERITY_NAMES: Record<string, number> = { info: 1, warn: 2, warning: 2, error: 3, fatal: 4 };
 
@@ -54,36 +39,9 @@ export function parseEventsQuery(raw: Record<string, unknown>, maxLimit: number)
         .optional(),
       search: z.string().trim().min(1).max(512).optional(),
       tags: z.string().optional(),
-      cursor: z
-        .string()
-        .transform((v, ctx) => {
-          const c = decodeCursor(v);
-          if (!c) {
-            ctx.addIssue({
-              code: z.ZodIssueCode.custom,
-              message: 'not a cursor issued by this API',
-            });
-            return z.NEVER;
-          }
-          return c;
-        })
-        .optional(),
-      limit: z
-        .string()
-        .trim()
-        .transform((v, ctx) => {
-          const n = Number(v);
-          if (!Number.isInteger(n) || n < 1) {
-            ctx.addIssue({
-              code: z.ZodIssueCode.custom,
-              message: `must be a positive integer, got "${v}"`,
-            });
-            return z.NEVER;
-          }
-          // The seed clamped to MAX_EVENTS_PER_QUERY rather than failing; keep that.
-          return Math.min(n, maxLimit);
-        })
-        .optional(),
+      cursor: queryCursor.optional(),
+      // The seed clamped to MAX_EVENTS_PER_QUERY rather than failing; keep that.
+      limit: queryLimit(maxLimit).optional(),
     })
     .passthrough();
   const parsed = schema.safeParse(raw);

@@ -1,15 +1,11 @@
 import { Controller, Get, Inject, Param, Query, Res } from '@nestjs/common';
 import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import {
-  encodeCursor,
-  NotFoundError,
-  ValidationError,
-  zodIssuesToFieldErrors,
-} from '@fleetscope/domain';
+import { NotFoundError, ValidationError, zodIssuesToFieldErrors } from '@fleetscope/domain';
 import { CurrentPrincipal } from '../auth/current-principal.decorator';
 import type { Principal } from '../auth/principal';
 import { RUNTIME, type Runtime } from '../runtime/runtime';
+import { setNextPage } from '../common/query-params';
 import { parseEventsQuery } from './events-query.dto';
 
 @ApiTags('events')
@@ -64,18 +60,12 @@ export class EventsController {
     const q = { ...parsed.value, projectId: principal.projectId };
     const rows = await this.runtime.events.list(this.runtime.db, q);
     const last = rows[rows.length - 1];
-    if (last && rows.length === q.limit) {
-      const cursor = encodeCursor({ ts: last.ts, id: last.id });
-      void reply.header('X-Next-Cursor', cursor);
-      const params = new URLSearchParams(
-        Object.entries(query).filter(([k, v]) => k !== 'cursor' && typeof v === 'string') as [
-          string,
-          string,
-        ][],
-      );
-      params.set('cursor', cursor);
-      void reply.header('Link', `</events?${params.toString()}>; rel="next"`);
-    }
+    setNextPage(
+      reply,
+      '/events',
+      query,
+      last && rows.length === q.limit ? { ts: last.ts, id: last.id } : null,
+    );
     // `timestamp` repeats `ts` for the seed's dashboards and scripts, which read that name.
     return rows.map((e) => ({ ...e, timestamp: e.ts }));
   }

@@ -8,7 +8,7 @@ import {
   queryText,
   queryTime,
   timeWindowRefinement,
-} from '../common/keyset-query.schema';
+} from '../common/query-params';
 
 export const SESSION_LIST_STATUSES = ['active', 'idle', 'completed', 'error'] as const;
 

@@ -9,7 +9,7 @@ import {
   queryText,
   queryTime,
   timeWindowRefinement,
-} from '../common/keyset-query.schema';
+} from '../common/query-params';
 
 /** Query of GET /traces. Unknown parameters are ignored, as on GET /events. */
 export const tracesQuerySchema = (maxLimit: number) =>

@@ -3,7 +3,7 @@ import { ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { CurrentPrincipal } from '../auth/current-principal.decorator';
 import type { Principal } from '../auth/principal';
-import { parseQueryOrThrow, setNextPage } from '../common/keyset-query.schema';
+import { parseQueryOrThrow, setNextPage } from '../common/query-params';
 import { RUNTIME, type Runtime } from '../runtime/runtime';
 import { tracesQuerySchema } from './traces-query.dto';
 import { TracesService } from './traces.service';
