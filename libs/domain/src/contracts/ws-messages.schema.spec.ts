@@ -23,6 +23,14 @@ describe('parseWsClientMessage', () => {
     });
   });
 
+  it('parses subscribe with channels (stats and anomalies besides events)', () => {
+    const r = parse({ type: 'subscribe', id: 's', channels: ['stats', 'anomalies'] });
+    assert.deepEqual(r, {
+      ok: true,
+      msg: { type: 'subscribe', id: 's', channels: ['stats', 'anomalies'] },
+    });
+  });
+
   it('parses unsubscribe, ping (extra keys dropped) and query (seed shape)', () => {
     assert.deepEqual(parse({ type: 'unsubscribe', id: 'sub-1' }), {
       ok: true,
@@ -49,9 +57,9 @@ describe('parseWsClientMessage', () => {
     ['subscribe without id', { type: 'subscribe' }, /^invalid subscribe message: id: /],
     ['subscribe id too long', { type: 'subscribe', id: 'x'.repeat(65) }, /id: /],
     [
-      'subscribe with the seed channels shape',
-      { type: 'subscribe', id: 'a', channels: ['events'] },
-      /channels: unknown field/,
+      'subscribe to an unknown channel',
+      { type: 'subscribe', id: 'a', channels: ['events', 'analytics'] },
+      /channels\.1: /,
     ],
     [
       'bad filter severity',
