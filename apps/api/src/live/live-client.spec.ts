@@ -125,7 +125,7 @@ describe('LiveClient: stats and anomaly updates', () => {
       s.sent.map((m) => m.subscription),
       ['all', 'plan', 'sess'],
     );
-    const [all, plan, sess] = s.sent as Record<string, unknown>[];
+    const [all, plan, sess] = s.sent;
     assert.equal(levels(all!).length, 4, 'no session series without a session filter');
     assert.deepEqual(levels(plan!), [
       JSON.stringify({ level: 'app', project_id: 'default', app: 'planner' }),
