@@ -79,3 +79,16 @@ export {
   type SeasonalProvider,
   type SeriesDetectorState,
 } from './anomalies/anomaly-engine';
+
+export {
+  AlertEvaluator,
+  type AlertEvaluatorOptions,
+  type AlertEventInput,
+  type AlertTransition,
+  type EvaluatedRule,
+  type OpenAnomalyInput,
+  fingerprintOf,
+  groupOf,
+  matchesFilters,
+  resolveAfterMs,
+} from './alerts/alert-evaluator';

@@ -159,3 +159,42 @@ export {
   buildClaudeCodeSpans,
   toolUseIdOf,
 } from './traces/claude-code-spans';
+export {
+  ALERT_CONDITIONS,
+  ALERT_GROUP_KEYS,
+  ALERT_OPERATORS,
+  ALERT_SEVERITIES,
+  RESPONSE_TIME_STATS,
+  alertFiltersSchema,
+  alertRuleInputSchema,
+  alertRuleView,
+  durationSchema,
+  formatDuration,
+  normalizeAlertRule,
+  renderTemplate,
+} from './alerting/alert-rule.schema';
+export type {
+  AlertCondition,
+  AlertFilters,
+  AlertGroupKey,
+  AlertOperator,
+  AlertRule,
+  AlertRuleInput,
+  AlertRuleSpec,
+  AlertSeverity,
+  ResponseTimeStat,
+} from './alerting/alert-rule.schema';
+export {
+  ALERT_ACTIONS,
+  NOTIFYING_ACTIONS,
+  alertLabels,
+  silenceMatcherSchema,
+  silenceMatches,
+} from './alerting/alert';
+export type {
+  AlertAction,
+  AlertStatus,
+  AlertView,
+  LiveAlertUpdate,
+  SilenceMatcher,
+} from './alerting/alert';
