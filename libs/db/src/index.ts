@@ -27,3 +27,14 @@ export { SessionsRepository } from './sessions.repository';
 export type { SessionQuery, SessionSummary, SessionListStatus } from './sessions.repository';
 export { TracesRepository } from './traces.repository';
 export type { TraceQuery, TraceSummary } from './traces.repository';
+export { ChannelsRepository, DEFAULT_CHANNEL_NAME, toChannelView } from './channels.repository';
+export type { ChannelRecord, ChannelUpdate, ChannelWrite } from './channels.repository';
+export { cutUtf8, DeliveriesRepository, RESPONSE_EXCERPT_BYTES } from './deliveries.repository';
+export type {
+  AttemptWrite,
+  ClaimMiss,
+  DeliveryEnqueue,
+  DeliveryQuery,
+  DeliveryRecord,
+  DeliveryUpdate,
+} from './deliveries.repository';
