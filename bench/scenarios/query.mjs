@@ -106,15 +106,13 @@ export async function run({ quick }) {
                     FROM events WHERE project_id = $1 AND ts >= $2 AND ts < $3 GROUP BY 1`),
       },
       {
-        name: '/agents 1h (default): totals and p95 by agent',
-        rollup: async () => {
-          const seg = planSegments(hourStart, qEnd);
-          await rollups.stats(db, seg, p, { dimensions: ['app', 'agent_id'] });
-          return rollups.histogram(db, seg, p, { dimensions: ['app', 'agent_id'] });
-        },
+        name: '/agents 1h (default): totals by agent',
+        rollup: () =>
+          rollups.stats(db, planSegments(hourStart, qEnd), p, { dimensions: ['app', 'agent_id'] }),
         raw: () =>
           db.query(
-            `SELECT app, agent_id, count(*), percentile_cont(0.95) WITHIN GROUP (ORDER BY duration_ms)
+            `SELECT app, agent_id, count(*), count(*) FILTER (WHERE severity >= 3 OR status = 'error'),
+                    avg(duration_ms), sum(cost_usd), max(ts)
                FROM events WHERE project_id = $1 AND ts >= $2 AND ts < $3 GROUP BY 1, 2`,
             [
               'bench',
@@ -124,7 +122,14 @@ export async function run({ quick }) {
           ),
       },
       {
-        name: '/agents 24h: p95 by app and agent',
+        name: '/agents 24h: totals by agent',
+        rollup: () => rollups.stats(db, day, p, { dimensions: ['app', 'agent_id'] }),
+        raw: raw(`SELECT app, agent_id, count(*), count(*) FILTER (WHERE severity >= 3 OR status = 'error'),
+                         avg(duration_ms), sum(cost_usd), max(ts)
+                    FROM events WHERE project_id = $1 AND ts >= $2 AND ts < $3 GROUP BY 1, 2`),
+      },
+      {
+        name: '/agents 24h ?percentiles=true: p95 by agent',
         rollup: () => rollups.histogram(db, day, p, { dimensions: ['app', 'agent_id'] }),
         raw: raw(`SELECT app, agent_id, percentile_cont(0.95) WITHIN GROUP (ORDER BY duration_ms)
                     FROM events WHERE project_id = $1 AND ts >= $2 AND ts < $3 GROUP BY 1, 2`),

@@ -69,6 +69,8 @@ export const agentsQuerySchema = z
     ...range,
     app: queryList.optional(),
     sort: z.enum(['last_seen', 'events', 'errors', 'error_rate', 'cost_usd']).default('last_seen'),
+    /** p95 per agent reads the per-agent latency histograms: ~10x the rows (see performance.md). */
+    percentiles: z.enum(['true', 'false']).default('false'),
     limit: queryLimit(5000).optional(),
   })
   .strict();

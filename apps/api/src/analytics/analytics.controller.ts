@@ -89,6 +89,11 @@ export class AnalyticsController {
     enum: ['last_seen', 'events', 'errors', 'error_rate', 'cost_usd'],
   })
   @ApiQuery({ name: 'limit', required: false, description: 'default 500' })
+  @ApiQuery({
+    name: 'percentiles',
+    required: false,
+    description: 'true adds p95_response_time per agent (slower on large fleets)',
+  })
   async agents(@CurrentPrincipal() principal: Principal, @Query() raw: Record<string, unknown>) {
     const q = parseQueryOrThrow(agentsQuerySchema, raw);
     const { startMs, endMs } = range(q, HOUR_MS);
@@ -97,6 +102,7 @@ export class AnalyticsController {
       endMs,
       apps: q.app,
       sort: q.sort,
+      percentiles: q.percentiles === 'true',
       limit: q.limit ?? 500,
     });
   }

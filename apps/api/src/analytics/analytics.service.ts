@@ -270,7 +270,14 @@ export class AnalyticsService {
   /** GET /agents: the fleet table, one row per (app, agent). */
   async agents(
     projectId: string,
-    q: { startMs: number; endMs: number; apps?: string[] | undefined; sort: string; limit: number },
+    q: {
+      startMs: number;
+      endMs: number;
+      apps?: string[] | undefined;
+      sort: string;
+      percentiles: boolean;
+      limit: number;
+    },
     nowMs = Date.now(),
   ) {
     const db = this.runtime.db;
@@ -279,7 +286,9 @@ export class AnalyticsService {
     const dims: RollupDimension[] = ['app', 'agent_id'];
     const [stats, hist, sessions] = await Promise.all([
       this.rollups.stats(db, segments, filter, { dimensions: dims }),
-      this.rollups.histogram(db, segments, filter, { dimensions: dims }),
+      q.percentiles
+        ? this.rollups.histogram(db, segments, filter, { dimensions: dims })
+        : Promise.resolve([] as HistRow[]),
       this.rollups.activeSessions(db, projectId, q.startMs, q.endMs),
     ]);
     const key = (r: { app?: string; agent_id?: string }): string =>
@@ -295,7 +304,7 @@ export class AnalyticsService {
         errors: t.errors,
         error_rate: ratio(t.errors, t.events),
         avg_response_time: avg(t),
-        p95_response_time: quantile(histBy.get(key(r)), 0.95),
+        ...(q.percentiles ? { p95_response_time: quantile(histBy.get(key(r)), 0.95) } : {}),
         input_tokens: t.inputTokens,
         output_tokens: t.outputTokens,
         cost_usd: round(t.costUsd, 6),
