@@ -117,6 +117,22 @@ export const envSchema = z.object({
   ANOMALY_MIN_VOLUME: int(20, 1),
   ENABLE_ALERTS: bool(true),
   WEBHOOK_URL: optionalString,
+  // Alert delivery (libs/delivery): see docs/operations.md, "Alert delivery".
+  WEBHOOK_ALLOW_PRIVATE: bool(false),
+  WEBHOOK_RETRY_BASE_MS: int(5_000, 10, 3_600_000),
+  WEBHOOK_RETRY_MAX_MS: int(36_000_000, 1_000, 7 * 86_400_000),
+  WEBHOOK_MAX_ATTEMPTS: int(12, 1, 100),
+  WEBHOOK_TIMEOUT_MS: int(15_000, 100, 120_000),
+  WEBHOOK_CONCURRENCY: int(8, 1, 256),
+  WEBHOOK_RELAY_INTERVAL_MS: int(5_000, 100, 600_000),
+  // BullMQ key namespace in Redis.
+  REDIS_PREFIX: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, . _ - only')
+    .default('fleetscope'),
+  // Base of links in notifications (GET /alerts/:id); default http://localhost:PORT.
+  PUBLIC_URL: optionalString,
   ERROR_RATE_THRESHOLD: num(0.1, 0),
   EVENT_RATE_THRESHOLD: num(100, 0),
   RESPONSE_TIME_THRESHOLD: num(5000, 0),
@@ -167,6 +183,17 @@ export interface AppConfig {
     errorRateThreshold: number;
     eventRateThresholdPerMinute: number;
     responseTimeThresholdMs: number;
+  };
+  delivery: {
+    allowPrivate: boolean;
+    retryBaseMs: number;
+    retryMaxMs: number;
+    maxAttempts: number;
+    timeoutMs: number;
+    concurrency: number;
+    relayIntervalMs: number;
+    redisPrefix: string;
+    publicUrl: string;
   };
   tracing: boolean;
   anomalyDetection: boolean;
@@ -265,6 +292,17 @@ export function loadConfig(
       errorRateThreshold: e.ERROR_RATE_THRESHOLD,
       eventRateThresholdPerMinute: e.EVENT_RATE_THRESHOLD,
       responseTimeThresholdMs: e.RESPONSE_TIME_THRESHOLD,
+    },
+    delivery: {
+      allowPrivate: e.WEBHOOK_ALLOW_PRIVATE,
+      retryBaseMs: e.WEBHOOK_RETRY_BASE_MS,
+      retryMaxMs: e.WEBHOOK_RETRY_MAX_MS,
+      maxAttempts: e.WEBHOOK_MAX_ATTEMPTS,
+      timeoutMs: e.WEBHOOK_TIMEOUT_MS,
+      concurrency: e.WEBHOOK_CONCURRENCY,
+      relayIntervalMs: e.WEBHOOK_RELAY_INTERVAL_MS,
+      redisPrefix: e.REDIS_PREFIX,
+      publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
     },
     tracing: e.ENABLE_TRACING,
     anomalyDetection: e.ENABLE_ANOMALY_DETECTION,

@@ -224,6 +224,7 @@ export {
   parseChannelConfig,
   redactChannelConfig,
   secretBytes,
+  webhookConfigSchema,
   webhookSecretSchema,
   type AlertmanagerConfig,
   type ChannelCreate,
