@@ -1,5 +1,10 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
+import { ChannelsController } from './alerts/channels/channels.controller';
+import { ChannelsService } from './alerts/channels/channels.service';
+import { TestChannelUseCase } from './alerts/channels/test-channel.usecase';
+import { DeliveriesController } from './alerts/deliveries/deliveries.controller';
+import { DeliveriesService } from './alerts/deliveries/deliveries.service';
 import { AnalyticsController } from './analytics/analytics.controller';
 import { AnalyticsService } from './analytics/analytics.service';
 import { ApiKeyAuthenticator } from './auth/api-key-authenticator';
@@ -26,6 +31,8 @@ export class AppModule {
         IngestController,
         EventsController,
         AnalyticsController,
+        ChannelsController,
+        DeliveriesController,
         SessionsController,
         TracesController,
       ],
@@ -35,6 +42,9 @@ export class AppModule {
         { provide: APP_GUARD, useClass: AuthGuard },
         IngestEventsUseCase,
         AnalyticsService,
+        ChannelsService,
+        TestChannelUseCase,
+        DeliveriesService,
         LiveGateway,
         SessionsService,
         TracesService,

@@ -11,6 +11,9 @@ import {
   RdkafkaProducer,
 } from '@fleetscope/kafka';
 import { EventPipeline, StreamAnalytics } from '@fleetscope/pipeline';
+import type { DeliveryRuntime } from '@fleetscope/delivery';
+import { DeliveryMetrics } from './delivery-metrics';
+import { startDeliveryWorker } from './delivery-worker';
 import { EventBatchHandler } from './event-batch.handler';
 import { startMetricsServer, WorkerMetrics } from './worker-metrics';
 
@@ -18,6 +21,8 @@ export interface RunningWorkers {
   consumer: RdkafkaPartitionConsumer;
   metrics: WorkerMetrics;
   metricsServer: Server;
+  /** Alert delivery: `delivery.enqueue(ids)` after a transaction that wrote outbox rows commits. */
+  delivery: DeliveryRuntime;
   stop(): Promise<void>;
 }
 
@@ -84,10 +89,14 @@ export async function startWorkers(config: AppConfig, log: Logger): Promise<Runn
     },
     log,
   );
+  // Alert delivery: the BullMQ worker on REDIS_URL (else in-process over the database).
+  const deliveryMetrics = new DeliveryMetrics();
+  const delivery = await startDeliveryWorker(config, db, log, deliveryMetrics);
   analytics.start();
 
   const metrics = new WorkerMetrics();
   metrics.lateEventsSource = () => analytics.lateEvents;
+  deliveryMetrics.registerOn(metrics.registry);
   const handler = new EventBatchHandler(
     db,
     new EventPipeline(),
@@ -150,10 +159,12 @@ export async function startWorkers(config: AppConfig, log: Logger): Promise<Runn
     consumer,
     metrics,
     metricsServer,
+    delivery,
     stop: async () => {
       await consumer.stop();
       await analytics.stop();
       await liveProducer.disconnect();
+      await delivery.stop();
       await maintenance.stop();
       await dlq.disconnect();
       await new Promise((r) => metricsServer.close(r));

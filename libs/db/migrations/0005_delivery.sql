@@ -29,6 +29,9 @@ CREATE TABLE IF NOT EXISTS channels (
   -- Slack and Discord: the earliest time the channel's next message may go out. Shared by
   -- every process, so the per-channel rate limit holds across workers.
   rate_next_at                timestamptz,
+  -- A receiver's 429 Retry-After: nothing goes to the channel before this, reserved slots
+  -- included.
+  rate_hold_until             timestamptz,
   created_at                  timestamptz NOT NULL DEFAULT now(),
   updated_at                  timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (project_id, id)

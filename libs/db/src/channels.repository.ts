@@ -15,6 +15,8 @@ export interface ChannelRecord {
   send_resolved: boolean;
   enabled: boolean;
   disabled_reason: string | null;
+  /** A receiver's 429 `Retry-After` (Slack, Discord): nothing is sent before it. */
+  rate_hold_until: string | null;
   created_at: string;
   updated_at: string;
 }
@@ -37,7 +39,8 @@ export interface ChannelUpdate {
 }
 
 const COLUMNS = `project_id, id, name, kind, config, secret, previous_secret,
-  previous_secret_expires_at, send_resolved, enabled, disabled_reason, created_at, updated_at`;
+  previous_secret_expires_at, send_resolved, enabled, disabled_reason, rate_hold_until, created_at,
+  updated_at`;
 
 /** The name of the channel WEBHOOK_URL configures. */
 export const DEFAULT_CHANNEL_NAME = 'default';
@@ -216,7 +219,7 @@ export class ChannelsRepository {
   ): Promise<Date | null> {
     const r = await db.query<{ slot: Date | string }>(
       `UPDATE channels
-          SET rate_next_at = greatest(coalesce(rate_next_at, $3::timestamptz), $3::timestamptz)
+          SET rate_next_at = greatest(rate_next_at, rate_hold_until, $3::timestamptz)
                              + make_interval(secs => $4::double precision / 1000)
         WHERE project_id = $1 AND id = $2
         RETURNING rate_next_at - make_interval(secs => $4::double precision / 1000) AS slot`,
@@ -228,7 +231,7 @@ export class ChannelsRepository {
   /** A receiver's 429 `Retry-After`: nothing goes to the channel before `until`. */
   async holdUntil(db: SqlExecutor, projectId: string, id: string, until: Date): Promise<void> {
     await db.query(
-      `UPDATE channels SET rate_next_at = greatest(coalesce(rate_next_at, $3::timestamptz), $3::timestamptz)
+      `UPDATE channels SET rate_hold_until = greatest(rate_hold_until, $3::timestamptz)
         WHERE project_id = $1 AND id = $2`,
       [projectId, id, until.toISOString()],
     );
@@ -265,6 +268,7 @@ function toRecord(row: ChannelRecord): ChannelRecord {
     config: typeof row.config === 'string' ? JSON.parse(row.config) : row.config,
     previous_secret_expires_at:
       row.previous_secret_expires_at == null ? null : iso(row.previous_secret_expires_at),
+    rate_hold_until: row.rate_hold_until == null ? null : iso(row.rate_hold_until),
     created_at: iso(row.created_at),
     updated_at: iso(row.updated_at),
   };

@@ -131,7 +131,8 @@ export class DeliveryProcessor {
     const id = row.id;
     const channel = await this.channels.get(this.db, row.project_id, row.channel_id);
     if (!channel) return this.close(row, 'failed', 'channel deleted');
-    if (!channel.enabled) {
+    // A test may go to a disabled channel: that is how one checks it before re-enabling.
+    if (!channel.enabled && row.kind !== 'test') {
       const why = channel.disabled_reason ? `: ${channel.disabled_reason}` : '';
       return this.close(row, 'failed', `channel disabled${why}`);
     }
@@ -148,6 +149,12 @@ export class DeliveryProcessor {
     }
 
     if (RATE_LIMITED.has(channel.kind)) {
+      // The receiver said 429 Retry-After: wait it out, then queue for a slot again.
+      const hold = channel.rate_hold_until === null ? 0 : Date.parse(channel.rate_hold_until);
+      if (hold > now + SLOT_TOLERANCE_MS) {
+        await this.deliveries.defer(this.db, id, new Date(hold), null);
+        return { kind: 'deferred', deliveryId: id, at: new Date(hold) };
+      }
       const held =
         row.rate_slot_at !== null && Date.parse(row.rate_slot_at) <= now + SLOT_TOLERANCE_MS;
       if (!held) {

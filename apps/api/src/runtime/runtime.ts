@@ -25,6 +25,8 @@ import {
   StreamAnalytics,
   type EventBus,
 } from '@fleetscope/pipeline';
+import type { DeliveryRuntime } from '@fleetscope/delivery';
+import { startApiDelivery } from './delivery-runtime';
 import { KafkaEventBus } from './kafka-event-bus';
 
 /**
@@ -40,6 +42,8 @@ export interface Runtime {
   live: LiveHub;
   events: EventsRepository;
   apiKeys: ApiKeysRepository;
+  /** Alert delivery: `delivery.enqueue(ids)` after a transaction that wrote outbox rows commits. */
+  delivery: DeliveryRuntime;
   /** Readiness of the moving parts, for /ready. */
   checks(): Promise<Record<string, boolean>>;
   close(): Promise<void>;
@@ -66,6 +70,7 @@ async function createAllInOne(config: AppConfig, log: Logger): Promise<Runtime> 
   // Embedded TimescaleDB has no background workers: refreshes and retention run from here.
   const maintenance = new StorageMaintenance(db, flavor, retention, log);
   maintenance.start();
+  const delivery = await startApiDelivery(config, db, log);
   const live = new LiveHub();
   const analytics = new StreamAnalytics(
     db,
@@ -99,10 +104,12 @@ async function createAllInOne(config: AppConfig, log: Logger): Promise<Runtime> 
     live,
     events: new EventsRepository(),
     apiKeys: new ApiKeysRepository(),
+    delivery,
     checks: async () => ({ database: await ping(db), bus: bus.ready }),
     close: async () => {
       await bus.close();
       await analytics.stop();
+      await delivery.stop();
       await maintenance.stop();
       await db.close();
     },
@@ -117,6 +124,7 @@ async function createCluster(config: AppConfig, log: Logger): Promise<Runtime> {
     retentionDays: config.retentionDays,
     rollupRetentionDays: config.rollupRetentionDays,
   });
+  const delivery = await startApiDelivery(config, db, log);
   const admin = new KafkaAdmin(config.kafka.brokers, config.kafka.clientId);
   const created = await admin.ensureTopics(fleetscopeTopicSpecs(config));
   if (created.length > 0) log.info('kafka topics created', { topics: created });
@@ -170,6 +178,7 @@ async function createCluster(config: AppConfig, log: Logger): Promise<Runtime> {
     live,
     events: new EventsRepository(),
     apiKeys: new ApiKeysRepository(),
+    delivery,
     checks: async () => ({
       database: await ping(db),
       kafka_producer: producer.isConnected,
@@ -180,6 +189,7 @@ async function createCluster(config: AppConfig, log: Logger): Promise<Runtime> {
       await tail.stop().catch(() => undefined);
       await updatesTail.stop().catch(() => undefined);
       await producer.disconnect();
+      await delivery.stop();
       await db.close();
     },
   };
