@@ -5,6 +5,9 @@ import { ChannelsService } from './alerts/channels/channels.service';
 import { TestChannelUseCase } from './alerts/channels/test-channel.usecase';
 import { DeliveriesController } from './alerts/deliveries/deliveries.controller';
 import { DeliveriesService } from './alerts/deliveries/deliveries.service';
+import { AlertRulesController } from './alerts/alert-rules.controller';
+import { AlertsController } from './alerts/alerts.controller';
+import { SilencesController } from './alerts/silences.controller';
 import { AnalyticsController } from './analytics/analytics.controller';
 import { AnalyticsService } from './analytics/analytics.service';
 import { ApiKeyAuthenticator } from './auth/api-key-authenticator';
@@ -33,6 +36,9 @@ export class AppModule {
         AnalyticsController,
         ChannelsController,
         DeliveriesController,
+        AlertRulesController,
+        SilencesController,
+        AlertsController,
         SessionsController,
         TracesController,
       ],

@@ -10,7 +10,7 @@ import {
   RdkafkaPartitionConsumer,
   RdkafkaProducer,
 } from '@fleetscope/kafka';
-import { EventPipeline, StreamAnalytics } from '@fleetscope/pipeline';
+import { AlertRunner, EventPipeline, StreamAnalytics } from '@fleetscope/pipeline';
 import type { DeliveryRuntime } from '@fleetscope/delivery';
 import { DeliveryMetrics } from './delivery-metrics';
 import { startDeliveryWorker } from './delivery-worker';
@@ -93,6 +93,24 @@ export async function startWorkers(config: AppConfig, log: Logger): Promise<Runn
   const deliveryMetrics = new DeliveryMetrics();
   const delivery = await startDeliveryWorker(config, db, log, deliveryMetrics);
   analytics.start();
+  const alerts = config.alerts.enabled
+    ? new AlertRunner(
+        db,
+        {
+          publish: (update) =>
+            liveProducer.send([
+              {
+                topic: config.kafka.topics.live,
+                key: update.project_id,
+                value: JSON.stringify(update),
+              },
+            ]),
+        },
+        undefined,
+        log,
+      )
+    : undefined;
+  alerts?.start();
 
   const metrics = new WorkerMetrics();
   metrics.lateEventsSource = () => analytics.lateEvents;
@@ -106,6 +124,7 @@ export async function startWorkers(config: AppConfig, log: Logger): Promise<Runn
     config.limits.maxEventBytes,
     (o) => {
       analytics.observe(o.fresh);
+      alerts?.observe(o.fresh);
       metrics.record(o);
       if (o.deadLettered > 0)
         log.warn('messages sent to the dead-letter topic', { count: o.deadLettered });
@@ -114,12 +133,13 @@ export async function startWorkers(config: AppConfig, log: Logger): Promise<Runn
     // sessions (same partitioner as the producers: murmur2 of project_id:session_id).
     async (partitions) => {
       const mine = new Set(partitions);
-      await analytics.rebuild(
-        (e) => mine.has(partitionForKey(eventMessageKey(e), config.kafka.eventsPartitions)),
-        // App and agent series span partitions (the key is the session): detect on them
-        // only with the whole topic in view.
-        partitions.length >= config.kafka.eventsPartitions,
-      );
+      const keep = (e: { project_id: string; session_id: string }) =>
+        mine.has(partitionForKey(eventMessageKey(e), config.kafka.eventsPartitions));
+      // App and agent series span partitions (the key is the session): detect and alert on
+      // them only with the whole topic in view.
+      const fullView = partitions.length >= config.kafka.eventsPartitions;
+      await analytics.rebuild(keep, fullView);
+      await alerts?.rebuild(keep, fullView);
     },
   );
   const consumer = new RdkafkaPartitionConsumer(
@@ -162,6 +182,7 @@ export async function startWorkers(config: AppConfig, log: Logger): Promise<Runn
     delivery,
     stop: async () => {
       await consumer.stop();
+      await alerts?.stop();
       await analytics.stop();
       await liveProducer.disconnect();
       await delivery.stop();

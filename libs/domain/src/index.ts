@@ -168,6 +168,7 @@ export {
   alertFiltersSchema,
   alertRuleInputSchema,
   alertRuleView,
+  defaultAlertRules,
   durationSchema,
   formatDuration,
   normalizeAlertRule,

@@ -11,3 +11,5 @@ export type {
   StreamAnalyticsLog,
 } from './stream-analytics';
 export { RollupSeasonalBaseline, SEASONAL_DAYS } from './seasonal-baseline';
+export { AlertRunner } from './alert-runner';
+export type { AlertNotifier, AlertRunnerOptions } from './alert-runner';

@@ -76,6 +76,19 @@ export class LiveClient {
           subscription: id,
           data: { project_id, source, at, watermark, late_events, series },
         });
+      } else if (update.type === 'alert') {
+        if (!channels.has('alerts')) continue;
+        const a = update.alert;
+        // Alerts carry their group: an app or agent filter narrows on it when it has one.
+        const ref: SeriesRef = {
+          level: 'project',
+          project_id: a.project_id,
+          ...(a.group.app !== undefined ? { app: a.group.app } : {}),
+          ...(a.group.agent !== undefined ? { agent_id: a.group.agent } : {}),
+          ...(a.group.session !== undefined ? { session_id: a.group.session } : {}),
+        };
+        if (!alertMatches(filter, ref)) continue;
+        this.send({ type: 'alert', subscription: id, action: update.action, data: a });
       } else {
         if (!channels.has('anomalies')) continue;
         const a = update.anomaly;
@@ -102,6 +115,20 @@ const oneOf = (expected: string | string[] | undefined, actual: string | undefin
   expected === undefined ||
   (actual !== undefined &&
     (typeof expected === 'string' ? expected === actual : expected.includes(actual)));
+
+/** An alert matches unless the filter names an app, agent or session its group contradicts. */
+function alertMatches(filter: EventFilter, s: SeriesRef): boolean {
+  if (filter.app !== undefined && s.app !== undefined && !oneOf(filter.app, s.app)) return false;
+  if (filter.agent_id !== undefined && s.agent_id !== undefined && filter.agent_id !== s.agent_id)
+    return false;
+  if (
+    filter.session_id !== undefined &&
+    s.session_id !== undefined &&
+    filter.session_id !== s.session_id
+  )
+    return false;
+  return true;
+}
 
 /**
  * Whether a series belongs to what a subscription filters on. Coarser series than the filter

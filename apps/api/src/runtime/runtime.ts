@@ -1,7 +1,14 @@
 import { join, resolve } from 'node:path';
 import type { AppConfig, Logger } from '@fleetscope/config';
-import { type EventEnvelope, decodeEventMessage, decodeLiveUpdate } from '@fleetscope/domain';
 import {
+  type EventEnvelope,
+  decodeEventMessage,
+  decodeLiveUpdate,
+  defaultAlertRules,
+  type LiveUpdate,
+} from '@fleetscope/domain';
+import {
+  AlertRulesRepository,
   ApiKeysRepository,
   applyStoragePolicies,
   EventsRepository,
@@ -19,10 +26,12 @@ import {
   RdkafkaProducer,
 } from '@fleetscope/kafka';
 import {
+  AlertRunner,
   EventPipeline,
   InProcessEventBus,
   LiveHub,
   StreamAnalytics,
+  type AlertNotifier,
   type EventBus,
 } from '@fleetscope/pipeline';
 import type { DeliveryRuntime } from '@fleetscope/delivery';
@@ -44,6 +53,10 @@ export interface Runtime {
   apiKeys: ApiKeysRepository;
   /** Alert delivery: `delivery.enqueue(ids)` after a transaction that wrote outbox rows commits. */
   delivery: DeliveryRuntime;
+  /** Publishes a derived update to every replica's live subscribers (live.v1 in cluster mode). */
+  publishUpdate(update: LiveUpdate): Promise<void>;
+  /** Notifications of alert transitions made over the API (acknowledge, resolve). */
+  alertNotifier: AlertNotifier | undefined;
   /** Readiness of the moving parts, for /ready. */
   checks(): Promise<Record<string, boolean>>;
   close(): Promise<void>;
@@ -91,10 +104,19 @@ async function createAllInOne(config: AppConfig, log: Logger): Promise<Runtime> 
   );
   await analytics.rebuild();
   analytics.start();
+  await ensureDefaultAlertRules(db, config);
+  const alerts = config.alerts.enabled
+    ? new AlertRunner(db, { publish: (update) => live.emitUpdate(update) }, undefined, log)
+    : undefined;
+  await alerts?.rebuild();
+  alerts?.start();
   const bus = new InProcessEventBus(db, new EventPipeline(), live, {
     maxBatchEvents: config.limits.groupCommitMaxEvents,
     maxPendingEvents: config.limits.producerMaxPendingEvents,
-    onCommitted: (result) => analytics.observe(result.fresh),
+    onCommitted: (result) => {
+      analytics.observe(result.fresh);
+      alerts?.observe(result.fresh);
+    },
   });
   return {
     config,
@@ -105,9 +127,12 @@ async function createAllInOne(config: AppConfig, log: Logger): Promise<Runtime> 
     events: new EventsRepository(),
     apiKeys: new ApiKeysRepository(),
     delivery,
+    publishUpdate: async (update) => live.emitUpdate(update),
+    alertNotifier: undefined,
     checks: async () => ({ database: await ping(db), bus: bus.ready }),
     close: async () => {
       await bus.close();
+      await alerts?.stop();
       await analytics.stop();
       await delivery.stop();
       await maintenance.stop();
@@ -124,6 +149,7 @@ async function createCluster(config: AppConfig, log: Logger): Promise<Runtime> {
     retentionDays: config.retentionDays,
     rollupRetentionDays: config.rollupRetentionDays,
   });
+  await ensureDefaultAlertRules(db, config);
   const delivery = await startApiDelivery(config, db, log);
   const admin = new KafkaAdmin(config.kafka.brokers, config.kafka.clientId);
   const created = await admin.ensureTopics(fleetscopeTopicSpecs(config));
@@ -179,6 +205,11 @@ async function createCluster(config: AppConfig, log: Logger): Promise<Runtime> {
     events: new EventsRepository(),
     apiKeys: new ApiKeysRepository(),
     delivery,
+    publishUpdate: (update) =>
+      producer.send([
+        { topic: config.kafka.topics.live, key: update.project_id, value: JSON.stringify(update) },
+      ]),
+    alertNotifier: undefined,
     checks: async () => ({
       database: await ping(db),
       kafka_producer: producer.isConnected,
@@ -201,5 +232,14 @@ async function ping(db: SqlClient): Promise<boolean> {
     return true;
   } catch {
     return false;
+  }
+}
+
+/** The seed's default rules (ENABLE_ALERTS), created once for the default project. */
+export async function ensureDefaultAlertRules(db: SqlClient, config: AppConfig): Promise<void> {
+  if (!config.alerts.enabled) return;
+  const repo = new AlertRulesRepository();
+  for (const { key, spec } of defaultAlertRules(config.alerts)) {
+    await repo.ensureDefault(db, config.auth.defaultProjectId, key, spec);
   }
 }

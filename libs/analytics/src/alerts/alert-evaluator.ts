@@ -108,6 +108,8 @@ const ABSENCE_MEMORY_MS = 24 * 3_600_000;
 export class AlertEvaluator {
   private readonly rules = new Map<string, RuleState>();
   private readonly maxGroups: number;
+  /** Rules (re)started by the last setRules: their windows are empty until replayed. */
+  fresh: string[] = [];
   droppedGroups = 0;
 
   constructor(options: AlertEvaluatorOptions = {}) {
@@ -120,6 +122,7 @@ export class AlertEvaluator {
    */
   setRules(rules: readonly EvaluatedRule[], nowMs: number): AlertTransition[] {
     const out: AlertTransition[] = [];
+    this.fresh = [];
     const keep = new Set<string>();
     for (const rule of rules) {
       if (!rule.enabled) continue;
@@ -131,6 +134,7 @@ export class AlertEvaluator {
         continue;
       }
       if (existing) out.push(...this.endAll(existing, nowMs));
+      this.fresh.push(rule.id);
       this.rules.set(rule.id, {
         rule,
         signature,
@@ -146,10 +150,12 @@ export class AlertEvaluator {
     return out;
   }
 
-  observe(e: AlertEventInput, nowMs: number): void {
+  /** Counts an event in every rule it concerns (or only in `onlyRuleId`: a replay for a new rule). */
+  observe(e: AlertEventInput, nowMs: number, onlyRuleId?: string): void {
     const tsMs = Math.min(Date.parse(e.ts), nowMs);
     for (const state of this.rules.values()) {
       const rule = state.rule;
+      if (onlyRuleId !== undefined && rule.id !== onlyRuleId) continue;
       if (rule.project_id !== e.project_id || rule.condition === 'anomaly') continue;
       if (!matchesFilters(rule, e)) continue;
       if (tsMs <= nowMs - rule.window_ms && rule.condition !== 'absence') continue;
@@ -217,6 +223,31 @@ export class AlertEvaluator {
     g.firedAtMs = null;
     g.falseSinceMs = null;
     g.acknowledged = false;
+  }
+
+  /**
+   * Takes over an alert left open by a previous evaluator (a restart, a new partition owner)
+   * so that it continues as the same episode: no second `firing` notification.
+   */
+  adopt(
+    ruleId: string,
+    group: Record<string, string>,
+    phase: 'pending' | 'firing',
+    startedAtMs: number,
+    firedAtMs: number | null,
+    lastNotifiedMs: number,
+    acknowledged: boolean,
+  ): boolean {
+    const state = this.rules.get(ruleId);
+    if (!state) return false;
+    const g = this.groupOf(state, group);
+    if (!g) return false;
+    g.phase = phase;
+    g.pendingSinceMs = startedAtMs;
+    g.firedAtMs = firedAtMs;
+    g.lastNotifiedMs = lastNotifiedMs;
+    g.acknowledged = acknowledged;
+    return true;
   }
 
   phaseOf(fingerprint: string): Phase | undefined {
@@ -308,7 +339,10 @@ export class AlertEvaluator {
   }
 
   private groupOf(state: RuleState, group: Record<string, string>): GroupState | undefined {
-    const key = JSON.stringify(group);
+    // Canonical: the same group read back from jsonb (which reorders keys) is the same key.
+    const key = JSON.stringify(
+      Object.fromEntries(Object.entries(group).sort(([a], [b]) => (a < b ? -1 : 1))),
+    );
     let g = state.groups.get(key);
     if (g) return g;
     if (state.groups.size >= this.maxGroups) {
@@ -384,13 +418,13 @@ function measure(rule: EvaluatedRule, g: GroupState, slotMs: number, nowMs: numb
   }
   switch (rule.condition) {
     case 'error_rate':
-      return sum.events === 0 ? null : sum.errors / sum.events;
+      return sum.events < Math.max(1, rule.min_events) ? null : sum.errors / sum.events;
     case 'event_count':
       return sum.events;
     case 'event_rate':
       return sum.events / (rule.window_ms / 60_000);
     case 'response_time':
-      return responseTime(rule.stat, sum);
+      return sum.events < rule.min_events ? null : responseTime(rule.stat, sum);
     case 'token_usage':
       return sum.tokens;
     case 'cost':

@@ -119,6 +119,8 @@ export const alertRuleInputSchema = z
     /** `{{value}}`, `{{threshold}}`, `{{rule}}`, `{{group.app}}`… are filled in per alert. */
     annotations: labelMap.default({}),
     repeat_interval: durationSchema(60_000, 7 * 86_400_000).default('4h'),
+    /** error_rate, response_time: judge a group only with at least this many events in the window. */
+    min_events: z.number().int().min(1).max(1_000_000).default(1),
     /** anomaly: only anomalies of this kind (any when omitted). */
     anomaly_kind: text(64).optional(),
     enabled: z.boolean().default(true),
@@ -177,6 +179,7 @@ export interface AlertRuleSpec {
   labels: Record<string, string>;
   annotations: Record<string, string>;
   repeat_interval_ms: number;
+  min_events: number;
   anomaly_kind: string | null;
   enabled: boolean;
 }
@@ -212,6 +215,7 @@ export function normalizeAlertRule(input: z.output<typeof alertRuleInputSchema>)
     labels: input.labels,
     annotations: input.annotations,
     repeat_interval_ms: input.repeat_interval,
+    min_events: input.min_events,
     anomaly_kind: input.anomaly_kind ?? null,
     enabled: input.enabled,
   };
@@ -235,6 +239,7 @@ export function alertRuleView(r: AlertRule) {
     labels: r.labels,
     annotations: r.annotations,
     repeat_interval: formatDuration(r.repeat_interval_ms),
+    min_events: r.min_events,
     anomaly_kind: r.anomaly_kind,
     enabled: r.enabled,
     created_at: r.created_at,
@@ -262,4 +267,57 @@ export function renderTemplate(
     if (name.startsWith('group.')) return vars.group[name.slice(6)] ?? '';
     return whole;
   });
+}
+
+/**
+ * The seed's three default rules, from ENABLE_ALERTS and the *_THRESHOLD variables, per app
+ * (the seed judged the whole fleet at once). Created once per project and editable after.
+ * Error-rate and response-time rules need 10 events in the window, so one failed call of a
+ * quiet app does not page anyone.
+ */
+export function defaultAlertRules(t: {
+  errorRateThreshold: number;
+  eventRateThresholdPerMinute: number;
+  responseTimeThresholdMs: number;
+}): { key: string; spec: AlertRuleSpec }[] {
+  const spec = (body: z.input<typeof alertRuleInputSchema>) =>
+    normalizeAlertRule(alertRuleInputSchema.parse(body));
+  return [
+    {
+      key: 'high_error_rate',
+      spec: spec({
+        name: 'high_error_rate',
+        condition: 'error_rate',
+        threshold: t.errorRateThreshold,
+        window: '5m',
+        group_by: ['app'],
+        min_events: 10,
+        severity: 'high',
+      }),
+    },
+    {
+      key: 'high_event_rate',
+      spec: spec({
+        name: 'high_event_rate',
+        condition: 'event_rate',
+        threshold: t.eventRateThresholdPerMinute,
+        window: '1m',
+        group_by: ['app'],
+        severity: 'info',
+      }),
+    },
+    {
+      key: 'slow_response',
+      spec: spec({
+        name: 'slow_response',
+        condition: 'response_time',
+        stat: 'avg',
+        threshold: t.responseTimeThresholdMs,
+        window: '5m',
+        group_by: ['app'],
+        min_events: 10,
+        severity: 'warning',
+      }),
+    },
+  ];
 }

@@ -5,8 +5,8 @@
 import { z } from 'zod';
 import type { AlertCondition, AlertSeverity } from './alert-rule.schema';
 
-/** An instance's state. `inactive` never appears on a row: no row means inactive. */
-export type AlertStatus = 'pending' | 'firing' | 'resolved';
+/** An instance's state (`cancelled`: pending, then the condition stopped before `for`). */
+export type AlertStatus = 'pending' | 'firing' | 'resolved' | 'cancelled';
 
 /** What happened to an instance; `repeat` is a reminder of a still-firing alert. */
 export const ALERT_ACTIONS = [

@@ -5,6 +5,7 @@
  * them out to its WebSocket subscribers of the `stats` and `anomalies` channels.
  */
 import { z } from 'zod';
+import type { LiveAlertUpdate } from '../alerting/alert';
 
 export type SeriesLevel = 'project' | 'app' | 'agent' | 'session';
 
@@ -82,11 +83,11 @@ export interface LiveAnomalyUpdate {
   anomaly: AnomalyView;
 }
 
-export type LiveUpdate = LiveStatsUpdate | LiveAnomalyUpdate;
+export type LiveUpdate = LiveStatsUpdate | LiveAnomalyUpdate | LiveAlertUpdate;
 
 /** Envelope-level check of a live.v1 message; the body is produced by our own workers. */
 const liveUpdateSchema = z
-  .object({ type: z.enum(['stats', 'anomaly']), project_id: z.string().min(1) })
+  .object({ type: z.enum(['stats', 'anomaly', 'alert']), project_id: z.string().min(1) })
   .passthrough();
 
 export function decodeLiveUpdate(value: Uint8Array | string | null): LiveUpdate | null {
@@ -101,5 +102,5 @@ export function decodeLiveUpdate(value: Uint8Array | string | null): LiveUpdate 
 }
 
 /** Channels a WebSocket subscription can ask for; `events` is the default. */
-export const LIVE_CHANNELS = ['events', 'stats', 'anomalies'] as const;
+export const LIVE_CHANNELS = ['events', 'stats', 'anomalies', 'alerts'] as const;
 export type LiveChannel = (typeof LIVE_CHANNELS)[number];

@@ -9,6 +9,7 @@ import { formatFieldErrors, zodIssuesToFieldErrors } from '../errors/fleetscope-
 import { eventFilterSchema } from '../filters/event-filter.schema';
 import { isPlainObject } from '../ingest/field-rules';
 import { describeType } from '../ingest/timestamp';
+import type { LiveAlertUpdate } from '../alerting/alert';
 import {
   LIVE_CHANNELS,
   type AnomalyView,
@@ -157,11 +158,12 @@ export interface WsAnomalyMessage {
   action: LiveAnomalyUpdate['action'];
   data: AnomalyView;
 }
-/** Placeholder: the alerting work owns this shape. */
+/** An alert changed state (seed: `{type:"alert", data:{rule, condition, …}}`). */
 export interface WsAlertMessage {
   type: 'alert';
-  data: unknown;
-  [key: string]: unknown;
+  subscription: string;
+  action: LiveAlertUpdate['action'];
+  data: LiveAlertUpdate['alert'];
 }
 export interface WsQueryResultMessage {
   type: 'query_result';
