@@ -146,16 +146,22 @@ describe('alert delivery: processor, BullMQ, relay, receivers', () => {
     return id;
   }
 
-  const settled = (id: string, status = 'delivered') =>
-    waitFor(
-      `delivery ${id} ${status}`,
-      async () => {
-        const row = await deliveries.get(db, 'p1', id);
-        return row && row.status === status ? row : undefined;
-      },
-      30_000,
-      50,
-    );
+  const settled = async (id: string, status = 'delivered') => {
+    try {
+      return await waitFor(
+        `delivery ${id} ${status}`,
+        async () => {
+          const row = await deliveries.get(db, 'p1', id);
+          return row && row.status === status ? row : undefined;
+        },
+        30_000,
+        50,
+      );
+    } catch (err) {
+      const row = await deliveries.get(db, 'p1', id);
+      throw new Error(`${String(err)}; the row: ${JSON.stringify({ ...row, payload: undefined })}`);
+    }
+  };
 
   it('500, then 429 with Retry-After, then a timeout, then success: exactly one accepted delivery per webhook-id, every signature valid', async () => {
     const c = await channel('webhook', {
@@ -263,6 +269,22 @@ describe('alert delivery: processor, BullMQ, relay, receivers', () => {
     } finally {
       await pd.stop();
     }
+  });
+
+  it('a resolve never overtakes its trigger on a channel, even while the trigger retries', async () => {
+    const c = await channel('pagerduty', { routing_key: 'R', url: `${receiver.base}/pd-order` });
+    receiver.script = (req, n) =>
+      req.path === '/pd-order' && n <= 2 && req.body.includes('"trigger"')
+        ? { status: 503 }
+        : { status: 202, body: '{"status":"success"}' };
+    const trigger = await enqueue(c, notification('order-1'));
+    const resolve = await enqueue(c, notification('order-1', 'resolved'));
+    await settled(trigger);
+    await settled(resolve);
+    const actions = receiver.requests
+      .filter((r) => r.path === '/pd-order')
+      .map((r) => `${(JSON.parse(r.body) as { event_action: string }).event_action}:${r.answered}`);
+    assert.deepEqual(actions, ['trigger:503', 'trigger:503', 'trigger:202', 'resolve:202']);
   });
 
   it('410 Gone disables the channel; later deliveries to it fail without a request', async () => {

@@ -63,6 +63,9 @@ export const startApi = (env: Record<string, string>, args: string[] = []) =>
   start('apps/api/dist/main.js', args, env);
 export const startWorkers = (env: Record<string, string>) =>
   start('apps/stream-workers/dist/main.js', [], env);
+/** The delivery worker alone (`npm run start:delivery`): BullMQ consumer and outbox relay. */
+export const startDeliveryWorker = (env: Record<string, string>) =>
+  start('apps/stream-workers/dist/delivery-main.js', [], env);
 
 /** Polls a URL until it answers 200 (or the process dies, or the time is up). */
 export async function waitReady(url: string, proc: Proc, timeoutMs = 60_000): Promise<void> {

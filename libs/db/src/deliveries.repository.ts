@@ -307,6 +307,31 @@ export class DeliveriesRepository {
     }));
   }
 
+  /**
+   * Order per (channel, alert fingerprint): when an older notification of the same alert to
+   * the same channel is still open, when to look again: when it is next due (pending), or
+   * `inFlightRecheckAt` (delivering: its attempt ends within seconds, its lease much later).
+   * Null when there is none. A trigger stuck in retries must not arrive after its resolve.
+   */
+  async olderOpen(
+    db: SqlExecutor,
+    row: DeliveryRecord,
+    inFlightRecheckAt: Date,
+  ): Promise<Date | null> {
+    const r = await db.query<{ at: Date | string | null }>(
+      `SELECT min(CASE WHEN o.status = 'delivering' THEN $2::timestamptz ELSE o.next_attempt_at END) AS at
+         FROM webhook_deliveries o, webhook_deliveries me
+        WHERE me.id = $1
+          AND o.project_id = me.project_id AND o.channel_id = me.channel_id
+          AND o.status IN ('pending', 'delivering')
+          AND o.payload->'alert'->>'fingerprint' = me.payload->'alert'->>'fingerprint'
+          AND (o.created_at, o.id) < (me.created_at, me.id)`,
+      [row.id, inFlightRecheckAt.toISOString()],
+    );
+    const at = r.rows[0]?.at;
+    return at == null ? null : at instanceof Date ? at : new Date(at);
+  }
+
   /** A deleted channel's unfinished rows end as failed (kept as history). */
   async failOpenForChannel(
     db: SqlExecutor,

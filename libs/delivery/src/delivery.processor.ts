@@ -71,6 +71,10 @@ export interface DeliveryProcessorOptions {
 const RATE_LIMITED: ReadonlySet<ChannelKind> = new Set(['slack', 'discord']);
 /** A slot this close is "now". */
 const SLOT_TOLERANCE_MS = 50;
+/** Behind an older open notification of the same alert: look again this long after it is due. */
+const ORDER_MARGIN_MS = 250;
+/** Behind an older notification whose attempt is in flight: look again this soon. */
+const ORDER_RECHECK_MS = 1_000;
 /** After an infrastructure error (the database), when the row may be tried again. */
 const RELEASE_AFTER_ERROR_MS = 5_000;
 
@@ -146,6 +150,14 @@ export class DeliveryProcessor {
     const n = payload.data;
     if (n.delivery_kind === 'alert' && n.alert.status === 'resolved' && !channel.send_resolved) {
       return this.close(row, 'skipped', 'send_resolved is false');
+    }
+    // One alert's notifications reach a channel in order (a resolve never overtakes its
+    // trigger): wait for an older open one, without using an attempt.
+    const older = await this.deliveries.olderOpen(this.db, row, new Date(now + ORDER_RECHECK_MS));
+    if (older) {
+      const at = new Date(Math.max(older.getTime(), now) + ORDER_MARGIN_MS);
+      await this.deliveries.defer(this.db, id, at, null);
+      return { kind: 'deferred', deliveryId: id, at };
     }
 
     if (RATE_LIMITED.has(channel.kind)) {

@@ -63,7 +63,8 @@ export function literalRefusal(url: string, allowPrivate: boolean): SsrfRefusedE
   } catch {
     return null;
   }
-  const host = hostOf(u);
+  // A trailing dot (`localhost.`) names the same host.
+  const host = hostOf(u).replace(/\.$/, '');
   if (host === 'localhost' || host.endsWith('.localhost')) {
     return new SsrfRefusedError(host, host, 'loopback');
   }
