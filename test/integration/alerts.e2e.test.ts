@@ -3,7 +3,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Webhook } from 'standardwebhooks';
 import { freePort, startApi, waitFor, waitReady, type Proc } from '../support/processes';
+import { Receiver } from '../support/receiver';
 import { WsProbe } from '../support/ws-client';
 
 /**
@@ -201,5 +203,147 @@ describe('all-in-one: alert rules, lifecycle, silences', () => {
     assert.ok(
       !(await call<{ id: string }[]>('GET', '/alerts/silences')).some((x) => x.id === s.id),
     );
+  });
+});
+
+/**
+ * The issue's "done when": with WEBHOOK_URL set, the seed's custom rule created over the API,
+ * an error burst, and a receiver that is down at first gets ONE signed notification (after
+ * retries), the alert fires in /alerts and on the WebSocket, and resolves (with a resolved
+ * notification) when the errors stop.
+ */
+describe('all-in-one: WEBHOOK_URL, the seed scenario end to end', () => {
+  let dataDir: string;
+  let port: number;
+  let api: Proc;
+  let base: string;
+  let receiver: Receiver;
+
+  before(async () => {
+    // Down for the first two attempts of every delivery, then up.
+    receiver = await Receiver.start((_req, n) => (n <= 2 ? { status: 503 } : { status: 200 }));
+    dataDir = mkdtempSync(join(tmpdir(), 'fleetscope-webhook-'));
+    port = await freePort();
+    base = `http://127.0.0.1:${port}`;
+    api = startApi(
+      {
+        DATA_DIR: dataDir,
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        ENABLE_ALERTS: 'true',
+        WEBHOOK_URL: `${receiver.base}/hook`,
+        WEBHOOK_ALLOW_PRIVATE: 'true',
+        WEBHOOK_RETRY_BASE_MS: '200',
+      },
+      ['--all-in-one'],
+    );
+    await waitReady(`${base}/ready`, api, 120_000);
+  });
+
+  after(async () => {
+    await api?.stop();
+    await receiver?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  const call = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
+    const r = await fetch(`${base}${path}`, {
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await r.text();
+    assert.ok(r.status < 300, `${method} ${path}: ${r.status} ${text.slice(0, 500)}`);
+    return (text ? JSON.parse(text) : null) as T;
+  };
+
+  it('delivers one signed firing notification after retries, and a resolved one', async () => {
+    // The default rules would notify too: switch them off to count this rule's messages.
+    for (const r of await call<{ id: string }[]>('GET', '/alerts/rules')) {
+      await call('PATCH', `/alerts/rules/${r.id}`, { enabled: false });
+    }
+    const channels = await call<{ id: string; name: string }[]>('GET', '/alerts/channels');
+    const channel = channels.find((c) => c.name === 'default')!;
+    assert.ok(channel, 'WEBHOOK_URL became the default webhook channel');
+    const { secret } = await call<{ secret: string }>(
+      'POST',
+      `/alerts/channels/${channel.id}/rotate-secret`,
+    );
+    const rule = await call<{ id: string }>('POST', '/alerts/rules', {
+      name: 'custom_error_burst',
+      condition: 'error_rate',
+      threshold: 0.3,
+      window: '10s',
+      enabled: true,
+    });
+    const ws = await WsProbe.connect(`ws://127.0.0.1:${port}/ws`);
+    ws.send({ type: 'subscribe', id: 'al', channels: ['alerts'] });
+    await ws.waitFor((m) => m.type === 'subscribed');
+    await new Promise((r) => setTimeout(r, 5500)); // the evaluator picks the rule up
+    await call('POST', '/events/batch', [
+      ...Array.from({ length: 150 }, (_, i) => ({
+        app: 'seedapp',
+        session_id: 's1',
+        event_type: i % 2 ? 'error' : 'llm_call',
+        payload: { i },
+      })),
+    ]);
+
+    const firingBodies = () =>
+      receiver.requests.filter((r) => r.answered === 200 && JSON.parse(r.body).status === 'firing');
+    await waitFor('a delivered firing notification', async () => firingBodies().length > 0, 30_000);
+    const ok = firingBodies();
+    assert.equal(ok.length, 1, 'exactly one accepted firing notification');
+    const id = String(ok[0]!.headers['webhook-id']);
+    assert.deepEqual(
+      receiver.of(id).map((r) => r.answered),
+      [503, 503, 200],
+      'the same webhook-id on every retry',
+    );
+    const headers = {
+      'webhook-id': id,
+      'webhook-timestamp': String(ok[0]!.headers['webhook-timestamp']),
+      'webhook-signature': String(ok[0]!.headers['webhook-signature']),
+    };
+    const body = new Webhook(secret).verify(ok[0]!.body, headers) as Record<string, unknown>;
+    // The seed's body, extended with status and links.
+    assert.equal(body.alert, 'custom_error_burst');
+    const seedRule = body.rule as Record<string, unknown>;
+    assert.equal(seedRule.condition, 'error_rate');
+    assert.equal(seedRule.threshold, 0.3);
+    assert.equal(seedRule.window, '10s');
+    assert.equal((body.event as { app: string }).app, '*');
+    assert.equal(body.severity, 'high');
+    assert.equal(body.status, 'firing');
+    assert.match(String((body.links as { alert: string }).alert), /\/alerts\//);
+
+    const firing = await call<{ id: string; status: string }[]>(
+      'GET',
+      `/alerts?status=firing&rule_id=${rule.id}`,
+    );
+    assert.equal(firing.length, 1);
+    await ws.waitFor((m) => m.type === 'alert' && m.action === 'firing', 5000);
+
+    // The errors stop: resolved (window + hysteresis), and the receiver hears it once.
+    await waitFor(
+      'a delivered resolved notification',
+      async () =>
+        receiver.requests.some(
+          (r) => r.answered === 200 && JSON.parse(r.body).status === 'resolved',
+        ),
+      90_000,
+      500,
+    );
+    const resolved = await call<{ status: string; timeline: { action: string }[] }>(
+      'GET',
+      `/alerts/${firing[0]!.id}`,
+    );
+    assert.equal(resolved.status, 'resolved');
+    const deliveries = await call<{ status: string }[]>(
+      'GET',
+      `/alerts/deliveries?alert_id=${firing[0]!.id}`,
+    );
+    assert.deepEqual(deliveries.map((d) => d.status).sort(), ['delivered', 'delivered']);
+    ws.close();
   });
 });

@@ -10,7 +10,12 @@ import {
   RdkafkaPartitionConsumer,
   RdkafkaProducer,
 } from '@fleetscope/kafka';
-import { AlertRunner, EventPipeline, StreamAnalytics } from '@fleetscope/pipeline';
+import {
+  AlertRunner,
+  EventPipeline,
+  OutboxAlertNotifier,
+  StreamAnalytics,
+} from '@fleetscope/pipeline';
 import type { DeliveryRuntime } from '@fleetscope/delivery';
 import { DeliveryMetrics } from './delivery-metrics';
 import { startDeliveryWorker } from './delivery-worker';
@@ -106,7 +111,7 @@ export async function startWorkers(config: AppConfig, log: Logger): Promise<Runn
               },
             ]),
         },
-        undefined,
+        new OutboxAlertNotifier(delivery, config.delivery.publicUrl),
         log,
       )
     : undefined;

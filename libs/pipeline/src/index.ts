@@ -13,3 +13,4 @@ export type {
 export { RollupSeasonalBaseline, SEASONAL_DAYS } from './seasonal-baseline';
 export { AlertRunner } from './alert-runner';
 export type { AlertNotifier, AlertRunnerOptions } from './alert-runner';
+export { OutboxAlertNotifier } from './outbox-alert-notifier';

@@ -30,6 +30,7 @@ import {
   EventPipeline,
   InProcessEventBus,
   LiveHub,
+  OutboxAlertNotifier,
   StreamAnalytics,
   type AlertNotifier,
   type EventBus,
@@ -105,8 +106,9 @@ async function createAllInOne(config: AppConfig, log: Logger): Promise<Runtime> 
   await analytics.rebuild();
   analytics.start();
   await ensureDefaultAlertRules(db, config);
+  const alertNotifier = new OutboxAlertNotifier(delivery, config.delivery.publicUrl);
   const alerts = config.alerts.enabled
-    ? new AlertRunner(db, { publish: (update) => live.emitUpdate(update) }, undefined, log)
+    ? new AlertRunner(db, { publish: (update) => live.emitUpdate(update) }, alertNotifier, log)
     : undefined;
   await alerts?.rebuild();
   alerts?.start();
@@ -128,7 +130,7 @@ async function createAllInOne(config: AppConfig, log: Logger): Promise<Runtime> 
     apiKeys: new ApiKeysRepository(),
     delivery,
     publishUpdate: async (update) => live.emitUpdate(update),
-    alertNotifier: undefined,
+    alertNotifier,
     checks: async () => ({ database: await ping(db), bus: bus.ready }),
     close: async () => {
       await bus.close();
@@ -209,7 +211,7 @@ async function createCluster(config: AppConfig, log: Logger): Promise<Runtime> {
       producer.send([
         { topic: config.kafka.topics.live, key: update.project_id, value: JSON.stringify(update) },
       ]),
-    alertNotifier: undefined,
+    alertNotifier: new OutboxAlertNotifier(delivery, config.delivery.publicUrl),
     checks: async () => ({
       database: await ping(db),
       kafka_producer: producer.isConnected,

@@ -231,7 +231,7 @@ export function alertRuleView(r: AlertRule) {
     threshold: r.threshold,
     window: formatDuration(r.window_ms),
     for: formatDuration(r.for_ms),
-    stat: r.stat,
+    stat: r.condition === 'response_time' ? r.stat : null,
     group_by: r.group_by,
     filters: r.filters,
     severity: r.severity,
