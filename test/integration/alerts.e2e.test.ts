@@ -346,4 +346,57 @@ describe('all-in-one: WEBHOOK_URL, the seed scenario end to end', () => {
     assert.deepEqual(deliveries.map((d) => d.status).sort(), ['delivered', 'delivered']);
     ws.close();
   });
+
+  it('notifies nobody about a silenced alert, and says so on its timeline', async () => {
+    await call('POST', '/alerts/silences', {
+      matchers: [{ name: 'app', value: 'mutedapp' }],
+      duration: '1h',
+      comment: 'maintenance window',
+    });
+    const rule = await call<{ id: string }>('POST', '/alerts/rules', {
+      name: 'muted_burst',
+      condition: 'error_rate',
+      threshold: 0.3,
+      window: '10s',
+      group_by: ['app'],
+      filters: { app: 'mutedapp' },
+    });
+    await new Promise((r) => setTimeout(r, 5500));
+    await call(
+      'POST',
+      '/events/batch',
+      Array.from({ length: 100 }, (_, i) => ({
+        app: 'mutedapp',
+        session_id: 'm1',
+        event_type: i % 2 ? 'error' : 'step',
+        payload: { i },
+      })),
+    );
+    const [alert] = await waitFor(
+      'the silenced alert to fire',
+      async () => {
+        const rows = await call<{ id: string }[]>(
+          'GET',
+          `/alerts?status=firing&rule_id=${rule.id}`,
+        );
+        return rows.length > 0 ? rows : undefined;
+      },
+      15_000,
+    );
+    await new Promise((r) => setTimeout(r, 2000));
+    assert.equal(
+      receiver.requests.filter((r) => JSON.parse(r.body).alert === 'muted_burst').length,
+      0,
+      'nothing reached the receiver',
+    );
+    const detail = await call<{ timeline: { action: string; note: string | null }[] }>(
+      'GET',
+      `/alerts/${alert!.id}`,
+    );
+    assert.deepEqual(
+      detail.timeline.map((t) => t.action),
+      ['firing', 'silenced'],
+    );
+    assert.match(String(detail.timeline[1]!.note), /silence/);
+  });
 });
