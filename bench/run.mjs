@@ -5,6 +5,7 @@ const scenarios = {
   ingest: () => import('./scenarios/ingest.mjs'),
   pipeline: () => import('./scenarios/pipeline.mjs'),
   query: () => import('./scenarios/query.mjs'),
+  alert: () => import('./scenarios/alert.mjs'),
 };
 if (!scenario || !scenarios[scenario]) {
   console.error(`usage: npm run bench -- <${Object.keys(scenarios).join('|')}> [--quick]`);
