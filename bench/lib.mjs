@@ -126,8 +126,8 @@ export function ensureBuilt() {
     execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'inherit' });
 }
 
-export function startNode(script, args, env) {
-  const child = spawn(process.execPath, [join(ROOT, script), ...args], {
+export function startNode(script, args, env, nodeArgs = []) {
+  const child = spawn(process.execPath, [...nodeArgs, join(ROOT, script), ...args], {
     cwd: ROOT,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'ignore', 'pipe'],

@@ -36,7 +36,8 @@ export interface RunningWorkers {
  * transaction per partition batch, offsets in the database.
  */
 export async function startWorkers(config: AppConfig, log: Logger): Promise<RunningWorkers> {
-  const db = new PgSqlClient(config.databaseUrl!, { max: 4 });
+  // One connection per concurrent partition batch, plus analytics, alerts and delivery.
+  const db = new PgSqlClient(config.databaseUrl!, { max: config.worker.concurrency + 3 });
   const report = await migrate(db);
   log.info('database ready', { ...report });
   const retention = {
@@ -154,6 +155,7 @@ export async function startWorkers(config: AppConfig, log: Logger): Promise<Runn
       groupId: config.worker.groupId,
       topic: config.kafka.topics.events,
       batchSize: config.worker.batchSize,
+      concurrency: config.worker.concurrency,
       log: log.info,
     },
     metrics.instrument(handler),

@@ -97,6 +97,8 @@ export const envSchema = z.object({
 
   WORKER_GROUP_ID: z.string().default('fleetscope-workers'),
   WORKER_BATCH_SIZE: int(2_000, 1),
+  // Partition batches a worker stores at the same time (one transaction and connection each).
+  WORKER_CONCURRENCY: int(1, 1, 32),
   WORKER_METRICS_PORT: int(9464, 0, 65535),
   WORKER_METRICS_HOST: z.string().default('0.0.0.0'),
 
@@ -166,7 +168,13 @@ export interface AppConfig {
     producerMaxPendingEvents: number;
     groupCommitMaxEvents: number;
   };
-  worker: { groupId: string; batchSize: number; metricsPort: number; metricsHost: string };
+  worker: {
+    groupId: string;
+    batchSize: number;
+    concurrency: number;
+    metricsPort: number;
+    metricsHost: string;
+  };
   ws: { clientBufferBytes: number };
   retentionDays: number;
   rollupRetentionDays: number;
@@ -273,6 +281,7 @@ export function loadConfig(
     worker: {
       groupId: e.WORKER_GROUP_ID,
       batchSize: e.WORKER_BATCH_SIZE,
+      concurrency: e.WORKER_CONCURRENCY,
       metricsPort: e.WORKER_METRICS_PORT,
       metricsHost: e.WORKER_METRICS_HOST,
     },

@@ -27,6 +27,11 @@ export interface PartitionConsumerOptions {
   groupId: string;
   topic: string;
   batchSize: number;
+  /**
+   * Partition batches handled at the same time (each in its own transaction). Partitions are
+   * independent (each has its own offset row), so this only overlaps database round trips.
+   */
+  concurrency?: number;
   log: (msg: string, extra?: Record<string, unknown>) => void;
 }
 
@@ -157,12 +162,18 @@ export class RdkafkaPartitionConsumer {
         list.push(toConsumed(m));
         byPartition.set(m.partition, list);
       }
-      // One in-flight batch per process: bounded memory, natural backpressure (librdkafka's
-      // prefetch queue fills and fetching pauses while the database is slow).
-      for (const [partition, batch] of byPartition) {
-        await this.handleWithRetry(partition, batch);
-        if (!this.running && this.stopSignal.stop) break;
-      }
+      // At most `concurrency` partition batches in flight, and the next consume only once this
+      // one is done: bounded memory, natural backpressure (librdkafka's prefetch queue fills
+      // and fetching pauses while the database is slow).
+      const queue = [...byPartition];
+      const lane = async (): Promise<void> => {
+        for (let next = queue.shift(); next; next = queue.shift()) {
+          await this.handleWithRetry(next[0], next[1]);
+          if (!this.running && this.stopSignal.stop) return;
+        }
+      };
+      const lanes = Math.max(1, Math.min(this.options.concurrency ?? 1, queue.length));
+      await Promise.all(Array.from({ length: lanes }, lane));
     }
   }
 
