@@ -63,7 +63,9 @@ await db.end();
 await admin.query(`DROP DATABASE ${name} WITH (FORCE)`);
 await admin.end();
 const file = readdirSync(dir).find((f) => !before.has(f) && f.endsWith('.cpuprofile'));
-console.log(`drained ${n} events in ${seconds.toFixed(1)} s (${Math.round(n / seconds)}/s, start-up included)`);
+console.log(
+  `drained ${n} events in ${seconds.toFixed(1)} s (${Math.round(n / seconds)}/s, start-up included)`,
+);
 if (!file) process.exit(0);
 const prof = JSON.parse(readFileSync(join(dir, file), 'utf8'));
 const self = new Map();
