@@ -68,9 +68,9 @@ variable "api_replicas" {
 }
 
 variable "worker_replicas" {
-  description = "Stream worker replicas. At most kafka_partitions replicas do useful work."
+  description = "Stream worker replicas. At most kafka_partitions replicas do useful work; alert rules and anomaly detection on fleet-level series need exactly 1 (see the chart README)."
   type        = number
-  default     = 2
+  default     = 1
 
   validation {
     condition     = var.worker_replicas >= 1

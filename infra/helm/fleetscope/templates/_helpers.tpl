@@ -98,11 +98,18 @@ KAFKA_REPLICATION_FACTOR: {{ .Values.config.kafkaReplicationFactor | toString | 
 REDIS_URL: {{ . | toString | quote }}
 {{- end }}
 RETENTION_DAYS: {{ .Values.config.retentionDays | toString | quote }}
+ROLLUP_RETENTION_DAYS: {{ .Values.config.rollupRetentionDays | toString | quote }}
 MAX_EVENTS_PER_QUERY: {{ .Values.config.maxEventsPerQuery | toString | quote }}
 ENABLE_AUTH: {{ .Values.config.enableAuth | toString | quote }}
 ENABLE_ALERTS: {{ .Values.config.enableAlerts | toString | quote }}
 ENABLE_TRACING: {{ .Values.config.enableTracing | toString | quote }}
 ENABLE_ANOMALY_DETECTION: {{ .Values.config.enableAnomalyDetection | toString | quote }}
+ERROR_RATE_THRESHOLD: {{ .Values.config.errorRateThreshold | toString | quote }}
+EVENT_RATE_THRESHOLD: {{ .Values.config.eventRateThreshold | toString | quote }}
+RESPONSE_TIME_THRESHOLD: {{ .Values.config.responseTimeThreshold | toString | quote }}
+{{- with .Values.config.publicUrl }}
+PUBLIC_URL: {{ . | toString | quote }}
+{{- end }}
 LOG_LEVEL: {{ .Values.config.logLevel | toString | quote }}
 WORKER_METRICS_PORT: {{ .Values.workers.metricsPort | toString | quote }}
 WORKER_METRICS_HOST: "0.0.0.0"
