@@ -6,6 +6,7 @@ const scenarios = {
   pipeline: () => import('./scenarios/pipeline.mjs'),
   query: () => import('./scenarios/query.mjs'),
   alert: () => import('./scenarios/alert.mjs'),
+  storage: () => import('./scenarios/storage.mjs'),
 };
 if (!scenario || !scenarios[scenario]) {
   console.error(`usage: npm run bench -- <${Object.keys(scenarios).join('|')}> [--quick]`);
