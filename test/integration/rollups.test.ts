@@ -11,7 +11,7 @@ import {
   type SqlClient,
   type StatsRow,
 } from '@fleetscope/db';
-import type { EventEnvelope } from '@fleetscope/domain';
+import { sampleEnvelope, type EventEnvelope } from '@fleetscope/domain';
 import { createTestDatabase } from '../support/database';
 
 /**
@@ -31,37 +31,24 @@ function golden(): EventEnvelope[] {
 function event(i: number, tsMs: number, idPrefix = 'g'): EventEnvelope {
   const errorType = i % 7 === 0;
   const statusError = i % 11 === 0;
-  return {
+  return sampleEnvelope({
     id: `${idPrefix}-${i}`,
     project_id: 'golden',
     ts: new Date(tsMs).toISOString(),
     received_at: new Date(tsMs).toISOString(),
-    source: 'generic',
     app: i % 3 === 0 ? 'beta' : 'alpha',
     agent_id: [null, 'a1', 'a2', 'a3', 'a1'][i % 5] ?? null,
-    agent_type: null,
     session_id: `s-${i % 9}`,
     event_type: errorType ? 'error' : i % 2 ? 'llm_call' : 'tool',
     severity: errorType ? 3 : 1,
-    summary: null,
     payload: {},
-    trace_id: null,
-    span_id: null,
-    parent_span_id: null,
     // .5 steps are exact in binary: sums compare exactly.
     duration_ms: i % 4 === 0 ? null : ((i * 37) % 5000) + 0.5,
     status: statusError ? 'error' : null,
-    model: null,
-    provider: null,
     input_tokens: i % 100,
     output_tokens: i % 6 === 0 ? null : i % 50,
-    cache_read_tokens: null,
-    cache_creation_tokens: null,
     cost_usd: (i % 13) * 0.001,
-    tool_name: null,
-    tags: null,
-    attributes: null,
-  };
+  });
 }
 
 const isError = (e: EventEnvelope): boolean => e.severity >= 3 || e.status === 'error';

@@ -1,6 +1,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { EventEnvelope } from '@fleetscope/domain';
+import { sampleEnvelope, type EventEnvelope } from '@fleetscope/domain';
 import { EventsRepository } from './events.repository';
 import { migrate } from './migrator';
 import { PgliteSqlClient } from './pglite-sql-client';
@@ -10,36 +10,17 @@ const quiet = { info: () => undefined, warn: () => undefined };
 
 function event(id: string, tsMs: number): EventEnvelope {
   const ts = new Date(tsMs).toISOString();
-  return {
+  return sampleEnvelope({
     id,
     project_id: 'p',
     ts,
     received_at: ts,
-    source: 'generic',
     app: 'maint',
-    agent_id: null,
-    agent_type: null,
     session_id: 's',
     event_type: 'step',
-    severity: 1,
-    summary: null,
     payload: {},
-    trace_id: null,
-    span_id: null,
-    parent_span_id: null,
     duration_ms: 10,
-    status: null,
-    model: null,
-    provider: null,
-    input_tokens: null,
-    output_tokens: null,
-    cache_read_tokens: null,
-    cache_creation_tokens: null,
-    cost_usd: null,
-    tool_name: null,
-    tags: null,
-    attributes: null,
-  };
+  });
 }
 
 // The embedded TimescaleDB has no background workers: the maintenance loop is what refreshes

@@ -249,3 +249,5 @@ export {
   type DeliveryStatus,
   type DeliveryView,
 } from './alerting/delivery.schema';
+// Test factory (specs and integration tests of every package build envelopes with it).
+export { sampleEnvelope } from './envelope/test-fixtures';

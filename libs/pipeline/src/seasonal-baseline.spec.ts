@@ -2,7 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { seriesKey } from '@fleetscope/analytics';
 import { EventsRepository, migrate, PgliteSqlClient } from '@fleetscope/db';
-import type { EventEnvelope } from '@fleetscope/domain';
+import { sampleEnvelope, type EventEnvelope } from '@fleetscope/domain';
 import { RollupSeasonalBaseline } from './seasonal-baseline';
 
 const DAY = 86_400_000;
@@ -10,36 +10,18 @@ const HOUR = 3_600_000;
 
 function event(id: string, app: string, tsMs: number, tokens: number): EventEnvelope {
   const ts = new Date(tsMs).toISOString();
-  return {
+  return sampleEnvelope({
     id,
     project_id: 'p',
     ts,
     received_at: ts,
-    source: 'generic',
     app,
-    agent_id: null,
-    agent_type: null,
     session_id: 's',
     event_type: 'step',
-    severity: 1,
-    summary: null,
     payload: {},
-    trace_id: null,
-    span_id: null,
-    parent_span_id: null,
-    duration_ms: null,
-    status: null,
-    model: null,
-    provider: null,
     input_tokens: tokens,
     output_tokens: 0,
-    cache_read_tokens: null,
-    cache_creation_tokens: null,
-    cost_usd: null,
-    tool_name: null,
-    tags: null,
-    attributes: null,
-  };
+  });
 }
 
 // Frozen time: "now" is 10:30 UTC on a fixed day; history lies on the four days before.

@@ -1,4 +1,4 @@
-/** Test fixture: a valid envelope with every nullable field null. Only for `*.spec.ts`. */
+/** Test factory: a valid envelope with every nullable field null, overridable. For tests only. */
 import type { EventEnvelope } from './event-envelope.schema';
 
 export function sampleEnvelope(over: Partial<EventEnvelope> = {}): EventEnvelope {
