@@ -134,17 +134,30 @@ export class AlertRunner {
    * events that arrive after it.
    */
   private async replay(ruleIds: readonly string[], now: number): Promise<void> {
-    for (const id of ruleIds) {
-      const rule = this.rules.get(id);
-      if (!rule || rule.condition === 'anomaly') continue;
-      const from = now - Math.min(rule.window_ms, REBUILD_MS);
-      const r = await this.db.query<EventEnvelope>(
-        `SELECT project_id, app, agent_id, session_id, event_type, model, tags, ts, severity,
-                status, duration_ms, input_tokens, output_tokens, cost_usd
-           FROM events WHERE project_id = $1 AND ts >= $2::timestamptz AND ts <= $3::timestamptz`,
-        [rule.project_id, new Date(from).toISOString(), new Date(now).toISOString()],
-      );
-      for (const row of r.rows) if (this.keep(row)) this.evaluator.observe(toInput(row), now, id);
+    const rules = ruleIds
+      .map((id) => this.rules.get(id))
+      .filter((r): r is AlertRule => r !== undefined && r.condition !== 'anomaly');
+    if (rules.length === 0) return;
+    // One read for every new rule (at start: all of them), not one per rule.
+    const fromOf = (r: AlertRule) => now - Math.min(r.window_ms, REBUILD_MS);
+    const from = Math.min(...rules.map(fromOf));
+    const projects = [...new Set(rules.map((r) => r.project_id))];
+    const r = await this.db.query<EventEnvelope>(
+      `SELECT project_id, app, agent_id, session_id, event_type, model, tags, ts, severity,
+              status, duration_ms, input_tokens, output_tokens, cost_usd
+         FROM events
+        WHERE project_id = ANY($1::text[]) AND ts >= $2::timestamptz AND ts <= $3::timestamptz`,
+      [projects, new Date(from).toISOString(), new Date(now).toISOString()],
+    );
+    for (const row of r.rows) {
+      if (!this.keep(row)) continue;
+      const input = toInput(row);
+      const tsMs = Date.parse(input.ts);
+      for (const rule of rules) {
+        if (rule.project_id === input.project_id && tsMs >= fromOf(rule)) {
+          this.evaluator.observe(input, now, rule.id);
+        }
+      }
     }
   }
 
