@@ -27,6 +27,9 @@ if [ "$started_here" = 1 ] && [ -z "${FLEETSCOPE_KEEP_SERVICES:-}" ]; then
   trap 'bash infra/local/services.sh down >/dev/null 2>&1 || true' EXIT
 fi
 
+step "browser (Debian's Chromium for the dashboard tests)"
+bash infra/local/services.sh browser
+
 step "integration tests"
 node scripts/run-tests.mjs integration
 

@@ -11,6 +11,7 @@
 #   status          show each service up/down
 #   env             print the connection settings (shell exports)
 #   reset           stop everything and delete all local data (clean slate)
+#   browser         install Debian's Chromium (and an emoji font) for the dashboard tests
 #
 # Everything listens on 127.0.0.1 only and keeps its state under <repo>/.local/
 # (gitignored): .local/kafka, .local/redis, .local/pg, logs in .local/logs.
@@ -643,6 +644,17 @@ cmd_reset() {
   log "reset done; run 'up' to start from a clean slate"
 }
 
+# The dashboard's browser tests drive Debian's Chromium with playwright-core (a browser
+# download by a test tool cannot work here); the emoji font makes screenshots readable.
+cmd_browser() {
+  if [[ -x /usr/bin/chromium ]] && fc-list 2>/dev/null | grep -qi 'emoji'; then
+    log "chromium: $(/usr/bin/chromium --version 2>/dev/null | head -1)"
+    return 0
+  fi
+  apt_install chromium fonts-noto-color-emoji
+  log "chromium: $(/usr/bin/chromium --version 2>/dev/null | head -1)"
+}
+
 usage() {
   sed -n '2,20p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
@@ -656,6 +668,7 @@ main() {
     status) cmd_status ;;
     env) cmd_env ;;
     reset) cmd_reset ;;
+    browser) cmd_browser ;;
     -h | --help | help) usage ;;
     *)
       usage >&2

@@ -1,0 +1,4 @@
+/** AlertRules: not built yet. */
+export default function AlertRules() {
+  return <h1>AlertRules</h1>;
+}

@@ -1,0 +1,4 @@
+/** Alerts: not built yet. */
+export default function Alerts() {
+  return <h1>Alerts</h1>;
+}

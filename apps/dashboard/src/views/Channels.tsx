@@ -1,0 +1,4 @@
+/** Channels: not built yet. */
+export default function Channels() {
+  return <h1>Channels</h1>;
+}

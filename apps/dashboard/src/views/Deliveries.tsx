@@ -1,0 +1,4 @@
+/** Deliveries: not built yet. */
+export default function Deliveries() {
+  return <h1>Deliveries</h1>;
+}

@@ -1,0 +1,4 @@
+/** Hitl: not built yet. */
+export default function Hitl() {
+  return <h1>Hitl</h1>;
+}

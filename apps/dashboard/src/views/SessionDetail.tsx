@@ -1,0 +1,4 @@
+/** SessionDetail: not built yet. */
+export default function SessionDetail() {
+  return <h1>SessionDetail</h1>;
+}
