@@ -18,6 +18,8 @@ const queryClient = new QueryClient({
 });
 
 live.start();
+// Diagnostics for the console and the benchmark: counters and lag of the live stream.
+(window as unknown as { fleetscope: unknown }).fleetscope = { live };
 registerServiceWorker();
 
 createRoot(document.getElementById('root')!).render(

@@ -14,13 +14,17 @@ import {
 import { NavigationRoute, registerRoute } from 'workbox-routing';
 import { NetworkFirst } from 'workbox-strategies';
 import { ExpirationPlugin } from 'workbox-expiration';
-import type { WorkboxPlugin } from 'workbox-core';
+import { clientsClaim, type WorkboxPlugin } from 'workbox-core';
 
 declare const self: ServiceWorkerGlobalScope & { __WB_MANIFEST: (string | PrecacheEntry)[] };
 
 /** Must match CACHED_HEADER in src/api/http.ts. */
 const CACHED_HEADER = 'x-fleetscope-cached-at';
 const API_CACHE = 'fleetscope-api';
+
+// A new version takes over at once: the shell is small and the API is versioned separately.
+void self.skipWaiting();
+clientsClaim();
 
 precacheAndRoute(self.__WB_MANIFEST);
 cleanupOutdatedCaches();

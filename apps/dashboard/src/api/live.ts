@@ -91,6 +91,11 @@ export class LiveConnection {
   status: LiveStatus = 'connecting';
   /** Counts of what arrived, for the header and for measurements. */
   readonly counters = { events: 0, replayed: 0, duplicates: 0, reconnects: 0, lagged: 0 };
+  /**
+   * Delivery lag of the latest live events (ms from the server receiving an event to this
+   * page receiving it), for the header and for the dashboard benchmark.
+   */
+  readonly lagMs: number[] = [];
 
   constructor(private readonly url: () => string = defaultUrl) {}
 
@@ -223,6 +228,10 @@ export class LiveConnection {
         sub.seen.add(msg.data.id);
         this.counters.events += 1;
         if (msg.replay) this.counters.replayed += 1;
+        else {
+          this.lagMs.push(Date.now() - Date.parse(msg.data.received_at));
+          if (this.lagMs.length > 10_000) this.lagMs.splice(0, 5_000);
+        }
         sub.pending.push({ event: msg.data, replay: msg.replay === true });
         this.scheduleFlush();
         return;
