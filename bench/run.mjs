@@ -7,6 +7,9 @@ const scenarios = {
   query: () => import('./scenarios/query.mjs'),
   alert: () => import('./scenarios/alert.mjs'),
   storage: () => import('./scenarios/storage.mjs'),
+  live: () => import('./scenarios/live.mjs'),
+  'kafka-client': () => import('./scenarios/kafka-client.mjs'),
+  dashboard: () => import('./scenarios/dashboard.mjs'),
 };
 if (!scenario || !scenarios[scenario]) {
   console.error(`usage: npm run bench -- <${Object.keys(scenarios).join('|')}> [--quick]`);
