@@ -43,3 +43,6 @@ export type {
   DeliveryRecord,
   DeliveryUpdate,
 } from './deliveries.repository';
+export { HitlRequestsRepository } from './hitl-requests.repository';
+export type { HitlAnswerMiss, HitlListFilter } from './hitl-requests.repository';
+export { SettingsRepository } from './settings.repository';

@@ -251,3 +251,39 @@ export {
 } from './alerting/delivery.schema';
 // Test factory (specs and integration tests of every package build envelopes with it).
 export { sampleEnvelope } from './envelope/test-fixtures';
+export {
+  base64UrlBytes,
+  pushKeysSchema,
+  pushSubscriptionCreateSchema,
+  webpushConfigSchema,
+  webpushWants,
+  type PushSubscriptionCreate,
+  type PushSubscriptionView,
+  type WebpushConfig,
+} from './alerting/webpush.schema';
+export {
+  HITL_DEFAULT_TIMEOUT_S,
+  HITL_LIMITS,
+  HITL_MAX_TIMEOUT_S,
+  HITL_MAX_WAIT_S,
+  HITL_STATUSES,
+  HITL_TYPES,
+  checkHitlAnswer,
+  hitlAnswerSchema,
+  hitlAttributeSchema,
+  hitlCreateSchema,
+  hitlEventOf,
+  hitlListQuerySchema,
+  hitlRequestOf,
+  hitlTimeoutSeconds,
+  hitlWaitQuerySchema,
+  type HitlAnswer,
+  type HitlAnswerCheck,
+  type HitlCreate,
+  type HitlListQuery,
+  type HitlRequestView,
+  type HitlRequestWrite,
+  type HitlResponse,
+  type HitlStatus,
+  type HitlType,
+} from './hitl/hitl.schema';

@@ -4,8 +4,17 @@
  * (Standard Webhooks, `whsec_<base64>`).
  */
 import { z } from 'zod';
+import { webpushConfigSchema, type WebpushConfig } from './webpush.schema';
 
-export const CHANNEL_KINDS = ['webhook', 'slack', 'discord', 'pagerduty', 'alertmanager'] as const;
+/** `webpush` channels are browser push subscriptions, made by POST /push/subscriptions. */
+export const CHANNEL_KINDS = [
+  'webhook',
+  'slack',
+  'discord',
+  'pagerduty',
+  'alertmanager',
+  'webpush',
+] as const;
 export type ChannelKind = (typeof CHANNEL_KINDS)[number];
 
 /** PagerDuty Events API v2. */
@@ -84,6 +93,7 @@ export const CHANNEL_CONFIG_SCHEMAS = {
   discord: discordConfigSchema,
   pagerduty: pagerdutyConfigSchema,
   alertmanager: alertmanagerConfigSchema,
+  webpush: webpushConfigSchema,
 } as const;
 
 export type WebhookConfig = z.infer<typeof webhookConfigSchema>;
@@ -98,11 +108,12 @@ export type ChannelTarget =
   | { kind: 'slack'; config: SlackConfig }
   | { kind: 'discord'; config: DiscordConfig }
   | { kind: 'pagerduty'; config: PagerdutyConfig }
-  | { kind: 'alertmanager'; config: AlertmanagerConfig };
+  | { kind: 'alertmanager'; config: AlertmanagerConfig }
+  | { kind: 'webpush'; config: WebpushConfig };
 
-/** The URL a channel posts to. */
+/** The URL a channel posts to (a push subscription's endpoint). */
 export function channelUrl(t: ChannelTarget): string {
-  return t.config.url;
+  return t.kind === 'webpush' ? t.config.endpoint : t.config.url;
 }
 
 const SECRET_PREFIX = 'whsec_';
@@ -202,6 +213,9 @@ export function redactChannelConfig(
   }
   if (kind === 'pagerduty' && typeof config.routing_key === 'string') {
     out.routing_key = `***${config.routing_key.slice(-4)}`;
+  }
+  if (kind === 'webpush' && config.keys && typeof config.keys === 'object') {
+    out.keys = { ...(config.keys as Record<string, unknown>), auth: '***' };
   }
   return out;
 }
