@@ -135,6 +135,11 @@ export const envSchema = z.object({
     .default('fleetscope'),
   // Base of links in notifications (GET /alerts/:id); default http://localhost:PORT.
   PUBLIC_URL: optionalString,
+  // Web Push (VAPID, RFC 8292). Unset keys: a pair is generated once and kept in the database.
+  VAPID_PUBLIC_KEY: optionalString,
+  VAPID_PRIVATE_KEY: optionalString,
+  // mailto: or https: contact for push services; default PUBLIC_URL when https, else a mailto.
+  VAPID_SUBJECT: optionalString,
   ERROR_RATE_THRESHOLD: num(0.1, 0),
   EVENT_RATE_THRESHOLD: num(100, 0),
   RESPONSE_TIME_THRESHOLD: num(5000, 0),
@@ -203,6 +208,12 @@ export interface AppConfig {
     redisPrefix: string;
     publicUrl: string;
   };
+  /** Web Push: VAPID keys from the environment, or undefined to use the stored pair. */
+  push: {
+    vapidPublicKey: string | undefined;
+    vapidPrivateKey: string | undefined;
+    vapidSubject: string;
+  };
   tracing: boolean;
   anomalyDetection: boolean;
   logLevel: Env['LOG_LEVEL'];
@@ -243,7 +254,20 @@ export function loadConfig(
     // enabling auth almost always mean "protect with this key".
     problems.push('OBSERVABILITY_API_KEY: required when ENABLE_AUTH=true in all-in-one mode');
   }
+  if (Boolean(e.VAPID_PUBLIC_KEY) !== Boolean(e.VAPID_PRIVATE_KEY)) {
+    problems.push('VAPID_PUBLIC_KEY, VAPID_PRIVATE_KEY: set both or neither');
+  }
+  if (e.VAPID_PUBLIC_KEY && !/^[A-Za-z0-9_-]{87}$/.test(e.VAPID_PUBLIC_KEY)) {
+    problems.push('VAPID_PUBLIC_KEY: expected the base64url of a 65-byte P-256 public key');
+  }
+  if (e.VAPID_PRIVATE_KEY && !/^[A-Za-z0-9_-]{43}$/.test(e.VAPID_PRIVATE_KEY)) {
+    problems.push('VAPID_PRIVATE_KEY: expected the base64url of a 32-byte P-256 private key');
+  }
+  if (e.VAPID_SUBJECT && !/^(mailto:.+|https:\/\/.+)$/.test(e.VAPID_SUBJECT)) {
+    problems.push('VAPID_SUBJECT: expected a mailto: or https: URL');
+  }
   if (problems.length > 0) throw new ConfigError(problems);
+  const publicUrl = (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '');
 
   return {
     mode: e.FLEETSCOPE_MODE,
@@ -311,7 +335,14 @@ export function loadConfig(
       concurrency: e.WEBHOOK_CONCURRENCY,
       relayIntervalMs: e.WEBHOOK_RELAY_INTERVAL_MS,
       redisPrefix: e.REDIS_PREFIX,
-      publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
+      publicUrl,
+    },
+    push: {
+      vapidPublicKey: e.VAPID_PUBLIC_KEY,
+      vapidPrivateKey: e.VAPID_PRIVATE_KEY,
+      vapidSubject:
+        e.VAPID_SUBJECT ??
+        (publicUrl.startsWith('https://') ? publicUrl : 'mailto:alerts@fleetscope.local'),
     },
     tracing: e.ENABLE_TRACING,
     anomalyDetection: e.ENABLE_ANOMALY_DETECTION,

@@ -17,6 +17,7 @@ import { type DeliveryQueue, NoopDeliveryQueue } from './queue/delivery-queue.po
 import { InProcessDeliveryQueue } from './queue/in-process-delivery.queue';
 import { OutboxRelay } from './queue/outbox-relay';
 import type { RetryPolicyOptions } from './retry/retry-policy';
+import { type VapidDetails, VapidKeys } from './webpush/vapid-keys';
 
 /**
  * Where a process stands in delivery:
@@ -82,10 +83,23 @@ export function createDeliveryProcessor(
       leaseMs: config.delivery.timeoutMs + 30_000,
       chatIntervalMs: CHAT_INTERVAL_MS,
       publicUrl: config.delivery.publicUrl,
+      vapid: vapidOf(config, db),
     },
     deps.clock,
     deps.random,
   );
+}
+
+/** One loader per process and database: the key pair is read (or generated) once. */
+const vapidLoaders = new WeakMap<SqlClient, VapidKeys>();
+export function vapidOf(config: AppConfig, db: SqlClient): () => Promise<VapidDetails> {
+  let keys = vapidLoaders.get(db);
+  if (!keys) {
+    keys = new VapidKeys(db, config.push);
+    vapidLoaders.set(db, keys);
+  }
+  const k = keys;
+  return () => k.get();
 }
 
 /** Wraps the handler once: every result is reported with its duration (metrics). */

@@ -14,7 +14,7 @@ import {
   type SqlClient,
 } from '@fleetscope/db';
 import { formatNotification } from './formats/format-notification';
-import type { NotificationSender, SendResult } from './http/http-sender';
+import type { NotificationSender, SendRequest, SendResult } from './http/http-sender';
 import {
   type AttemptOutcome,
   decideRetry,
@@ -22,6 +22,8 @@ import {
   type RetryPolicyOptions,
 } from './retry/retry-policy';
 import { standardWebhookHeaders } from './signing/standard-webhooks';
+import type { VapidDetails } from './webpush/vapid-keys';
+import { webpushRequest } from './webpush/webpush-request';
 
 /** What processing a delivery id came to; the queue adapters schedule `nextRunAt` of it. */
 export type DeliveryResult =
@@ -65,6 +67,8 @@ export interface DeliveryProcessorOptions {
   chatIntervalMs: number;
   /** Where the API is reached (Alertmanager's `externalURL`). */
   publicUrl: string;
+  /** The VAPID key pair of Web Push; without it `webpush` deliveries fail. */
+  vapid?: () => Promise<VapidDetails>;
 }
 
 /** Kinds whose receivers rate-limit per webhook URL (about one message a second). */
@@ -189,23 +193,27 @@ export class DeliveryProcessor {
       publicUrl: this.options.publicUrl,
     });
     const startedAt = this.clock();
-    const signed = standardWebhookHeaders({
-      id,
-      timestamp: Math.floor(startedAt / 1000),
-      body,
-      secrets: signingSecrets(channel, startedAt),
-    });
-    const result = await this.sender.send({
-      url: channelUrl(target),
-      body,
-      headers: { ...headers, ...signed },
-    });
+    let request: SendRequest;
+    if (target.kind === 'webpush') {
+      // A push service reads no webhook signature: VAPID authenticates, aes128gcm encrypts.
+      if (!this.options.vapid) return this.close(row, 'failed', 'Web Push is not configured');
+      request = webpushRequest(target.config, body, await this.options.vapid(), n);
+    } else {
+      const signed = standardWebhookHeaders({
+        id,
+        timestamp: Math.floor(startedAt / 1000),
+        body,
+        secrets: signingSecrets(channel, startedAt),
+      });
+      request = { url: channelUrl(target), body, headers: { ...headers, ...signed } };
+    }
+    const result = await this.sender.send(request);
 
     const attempt = row.attempts + 1;
     const total = row.total_attempts + 1;
     const decidedAt = this.clock();
     const decision = decideRetry(
-      toOutcome(result),
+      toOutcome(result, channel.kind),
       attempt,
       { ...this.options.retry, maxAttempts: row.max_attempts ?? this.options.retry.maxAttempts },
       decidedAt,
@@ -249,7 +257,7 @@ export class DeliveryProcessor {
           tx,
           row.project_id,
           channel.id,
-          `HTTP 410 Gone at ${new Date(decidedAt).toISOString()}`,
+          `HTTP ${httpStatus ?? 410} at ${new Date(decidedAt).toISOString()}`,
         );
       }
       // A chat service's 429 holds the whole channel, not only this message.
@@ -305,9 +313,14 @@ export function signingSecrets(c: ChannelRecord, nowMs: number): string[] {
   return [c.secret, ...previous];
 }
 
-function toOutcome(r: SendResult): AttemptOutcome {
+function toOutcome(r: SendResult, kind: ChannelKind): AttemptOutcome {
   switch (r.kind) {
     case 'response':
+      // NOTE: push services answer 404 (not found) as well as 410 (gone) for a subscription
+      // that expired or was unsubscribed (RFC 8030 §7.3): both end the channel.
+      if (kind === 'webpush' && r.status === 404) {
+        return { kind: 'response', status: 410, retryAfter: r.retryAfter };
+      }
       return { kind: 'response', status: r.status, retryAfter: r.retryAfter };
     case 'timeout':
       return { kind: 'timeout' };

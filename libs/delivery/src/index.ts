@@ -14,6 +14,7 @@ export {
   ensureDefaultChannel,
   instrumentHandler,
   retryPolicyOf,
+  vapidOf,
   type DeliveryRole,
   type DeliveryRuntime,
   type DeliveryRuntimeDeps,
@@ -44,3 +45,6 @@ export { NoopDeliveryQueue, type DeliveryQueue } from './queue/delivery-queue.po
 export { InProcessDeliveryQueue } from './queue/in-process-delivery.queue';
 export { BullMqDeliveryQueue, type BullMqQueueOptions } from './queue/bullmq-delivery.queue';
 export { OutboxRelay, type OutboxRelayOptions } from './queue/outbox-relay';
+export { formatWebpush, type WebpushNotification } from './formats/webpush-format';
+export { VAPID_SETTING_KEY, VapidKeys, type VapidDetails } from './webpush/vapid-keys';
+export { topicOf, urgencyOf, WEBPUSH_TTL_S, webpushRequest } from './webpush/webpush-request';

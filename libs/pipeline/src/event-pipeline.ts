@@ -1,11 +1,14 @@
 import {
+  hitlRequestOf,
   sessionContributionOf,
   traceContributionOf,
   type EventEnvelope,
+  type HitlRequestWrite,
   type TraceContribution,
 } from '@fleetscope/domain';
 import {
   EventsRepository,
+  HitlRequestsRepository,
   SessionsRepository,
   TracesRepository,
   type SqlExecutor,
@@ -24,7 +27,8 @@ export interface PipelineResult {
  * stream workers and the all-in-one process, so both modes compute the same thing.
  *
  * 1. persist events idempotently, learning which ones are new;
- * 2. merge the new ones into the `sessions` and `traces` summaries (one statement per table).
+ * 2. merge the new ones into the `sessions` and `traces` summaries (one statement per table);
+ * 3. open a `hitl_requests` row for each new event that asks a person (`humanInTheLoop`).
  * Only new events are summarised, so a replayed batch (Kafka redelivery, a client retry)
  * changes nothing; the merges are order-independent, so batches arriving out of order give
  * the same summaries.
@@ -34,6 +38,7 @@ export class EventPipeline {
     private readonly events = new EventsRepository(),
     private readonly sessions = new SessionsRepository(),
     private readonly traces = new TracesRepository(),
+    private readonly hitl = new HitlRequestsRepository(),
   ) {}
 
   async process(tx: SqlExecutor, batch: readonly EventEnvelope[]): Promise<PipelineResult> {
@@ -43,6 +48,10 @@ export class EventPipeline {
       await this.traces.upsert(
         tx,
         fresh.map(traceContributionOf).filter((c): c is TraceContribution => c !== null),
+      );
+      await this.hitl.insertMany(
+        tx,
+        fresh.map(hitlRequestOf).filter((r): r is HitlRequestWrite => r !== null),
       );
     }
     return { inserted: fresh.length, fresh };

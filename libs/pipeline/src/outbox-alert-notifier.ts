@@ -8,14 +8,16 @@ import {
   type AlertRule,
   type AlertView,
   type DeliveryNotifier,
+  webpushWants,
 } from '@fleetscope/domain';
 import type { AlertNotifier } from './alert-runner';
 
 /**
  * Turns an alert transition into outbox rows, one per target channel, inside the
  * transition's transaction; after the commit, pokes the delivery queue. The channels are the
- * rule's (`channels`), or every enabled channel of the project when the rule names none;
- * a channel with `send_resolved = false` gets no `resolved`.
+ * rule's (`channels`), or every enabled channel of the project when the rule names none,
+ * plus the project's push subscriptions that want it (see `webpushWants`); a channel with
+ * `send_resolved = false` gets no `resolved`.
  */
 export class OutboxAlertNotifier implements AlertNotifier {
   private readonly channels = new ChannelsRepository();
@@ -35,10 +37,15 @@ export class OutboxAlertNotifier implements AlertNotifier {
     const status =
       action === 'resolved' ? 'resolved' : action === 'acknowledged' ? 'acknowledged' : 'firing';
     if (rule.channels !== null && rule.channels.length === 0) return [];
-    const targets = await this.channels.list(tx, alert.project_id, {
-      enabledOnly: true,
-      ...(rule.channels !== null ? { ids: rule.channels } : {}),
-    });
+    // Push subscriptions (`webpush`) are people, not routes: they hear every alert of their
+    // project at or above their min_severity, whichever channels the rule names.
+    const named = rule.channels;
+    const targets = (await this.channels.list(tx, alert.project_id, { enabledOnly: true })).filter(
+      (c) =>
+        c.kind === 'webpush'
+          ? webpushWants(c.config, status, alert.severity)
+          : named === null || named.includes(c.id),
+    );
     const at =
       status === 'resolved'
         ? (alert.resolved_at ?? alert.updated_at)

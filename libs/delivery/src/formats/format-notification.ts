@@ -5,6 +5,7 @@ import type { FormatContext, Formatter } from './format-context';
 import { formatPagerduty } from './pagerduty-format';
 import { formatSlack } from './slack-format';
 import { formatWebhook } from './webhook-format';
+import { formatWebpush } from './webpush-format';
 
 export const FORMATTERS: Record<ChannelKind, Formatter> = {
   webhook: formatWebhook,
@@ -12,6 +13,7 @@ export const FORMATTERS: Record<ChannelKind, Formatter> = {
   discord: formatDiscord,
   pagerduty: formatPagerduty,
   alertmanager: formatAlertmanager,
+  webpush: formatWebpush,
 };
 
 /** The request a channel gets: its JSON body (the exact bytes that are signed) and headers. */

@@ -14,7 +14,9 @@ import { blockedRange, guardedLookup, hostOf, SsrfRefusedError } from './ssrf-gu
 
 export interface SendRequest {
   url: string;
-  body: string;
+  /** JSON text, or the bytes of an encrypted Web Push message. */
+  body: string | Uint8Array;
+  /** Lower-case names replace the defaults (content-type, content-length, user-agent). */
   headers: Record<string, string>;
 }
 
@@ -73,7 +75,8 @@ export class HttpSender implements NotificationSender {
         return Promise.resolve({ kind: 'refused', reason: refused.message, durationMs: 0 });
       }
     }
-    const body = Buffer.from(req.body, 'utf8');
+    const body =
+      typeof req.body === 'string' ? Buffer.from(req.body, 'utf8') : Buffer.from(req.body);
     const request = url.protocol === 'https:' ? httpsRequest : httpRequest;
 
     return new Promise<SendResult>((resolve) => {
