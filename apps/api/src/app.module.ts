@@ -14,9 +14,15 @@ import { ApiKeyAuthenticator } from './auth/api-key-authenticator';
 import { AuthGuard } from './auth/auth.guard';
 import { EventsController } from './events/events.controller';
 import { HealthController } from './health/health.controller';
+import { HitlController } from './hitl/hitl.controller';
+import { HitlService } from './hitl/hitl.service';
+import { HitlWaiters } from './hitl/hitl-waiters';
+import { WaitForResponseUseCase } from './hitl/wait-for-response.usecase';
 import { IngestController } from './ingest/ingest.controller';
 import { IngestEventsUseCase } from './ingest/ingest.usecase';
 import { LiveGateway } from './live/live.gateway';
+import { PushController } from './push/push.controller';
+import { PushSubscriptionsService } from './push/push-subscriptions.service';
 import { RUNTIME, type Runtime } from './runtime/runtime';
 import { SessionsController } from './sessions/sessions.controller';
 import { SessionsService } from './sessions/sessions.service';
@@ -41,6 +47,8 @@ export class AppModule {
         AlertsController,
         SessionsController,
         TracesController,
+        HitlController,
+        PushController,
       ],
       providers: [
         { provide: RUNTIME, useValue: runtime },
@@ -54,6 +62,10 @@ export class AppModule {
         LiveGateway,
         SessionsService,
         TracesService,
+        HitlService,
+        HitlWaiters,
+        WaitForResponseUseCase,
+        PushSubscriptionsService,
       ],
     };
   }

@@ -10,8 +10,9 @@ import { createServer } from './server';
  *   node apps/api/dist/main.js --all-in-one   api + workers in one process, embedded database
  *   node apps/api/dist/main.js                cluster mode (KAFKA_BROKERS, DATABASE_URL)
  *   node apps/api/dist/main.js --migrate-only apply migrations and exit (Helm hook)
- *   node apps/api/dist/main.js --create-api-key <name> [--project <id>]
- *                                             create a key (stored hashed), print it once
+ *   node apps/api/dist/main.js --create-api-key <name> [--project <id>] [--scopes a,b]
+ *                                             create a key (stored hashed), print it once;
+ *                                             scopes default to ingest,read
  */
 async function main(): Promise<void> {
   const config = loadConfigOrExit(process.env, process.argv.slice(2));
@@ -29,12 +30,17 @@ async function main(): Promise<void> {
         ? argv[argv.indexOf('--project') + 1]
         : config.auth.defaultProjectId;
       if (!name || name.startsWith('--') || !project || project.startsWith('--')) {
-        process.stderr.write('usage: --create-api-key <name> [--project <id>]\n');
+        process.stderr.write('usage: --create-api-key <name> [--project <id>] [--scopes a,b]\n');
         process.exit(2);
       }
-      const created = await new ApiKeysRepository().create(db, project, name);
+      const scopes = argv.includes('--scopes')
+        ? (argv[argv.indexOf('--scopes') + 1] ?? '').split(',').filter(Boolean)
+        : undefined;
+      const created = await new ApiKeysRepository().create(db, project, name, scopes);
       // The plaintext key is shown once; only its SHA-256 is stored.
-      process.stdout.write(`${JSON.stringify({ project_id: project, name, ...created })}\n`);
+      process.stdout.write(
+        `${JSON.stringify({ project_id: project, name, scopes: scopes ?? ['ingest', 'read'], ...created })}\n`,
+      );
     } else {
       log.info('migrations applied', { ...report });
     }

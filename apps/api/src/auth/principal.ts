@@ -5,4 +5,8 @@ export interface Principal {
   scopes: string[];
 }
 
-export const ALL_SCOPES = ['ingest', 'read', 'admin'];
+/**
+ * `respond`: answer human-in-the-loop requests (approve a permission for an agent). Keys made
+ * by --create-api-key get `ingest` and `read` only unless --scopes says otherwise.
+ */
+export const ALL_SCOPES = ['ingest', 'read', 'admin', 'respond'];

@@ -8,7 +8,9 @@ import {
 import { literalRefusal } from '@fleetscope/delivery';
 import {
   type ChannelKind,
+  type ChannelTarget,
   type ChannelView,
+  channelUrl,
   channelCreateSchema,
   channelPatchSchema,
   FleetscopeError,
@@ -83,7 +85,9 @@ export class ChannelsService {
           details,
         );
       }
-      this.refusePrivateUrl(parsed.data.url);
+      this.refusePrivateUrl(
+        channelUrl({ kind: current.kind, config: parsed.data } as ChannelTarget),
+      );
       config = parsed.data;
     }
     const updated = await this.channels.update(this.runtime.db, projectId, id, {
@@ -158,6 +162,12 @@ function keepMaskedSecrets(
     out.routing_key.startsWith('***')
   ) {
     out.routing_key = current.routing_key;
+  }
+  if (kind === 'webpush' && out.keys && typeof out.keys === 'object') {
+    const keys = out.keys as Record<string, unknown>;
+    if (keys.auth === '***') {
+      out.keys = { ...keys, auth: (current.keys as Record<string, unknown> | undefined)?.auth };
+    }
   }
   if (kind === 'webhook' && out.headers && typeof out.headers === 'object') {
     const old = (current.headers ?? {}) as Record<string, string>;
