@@ -102,22 +102,28 @@ async function measure(base, rate, seconds, workload, label) {
   const firehoseStart = firehose.state.received;
   const end = performance.now() + seconds * 1000;
   let n = 0;
+  // Probes leave every 100 ms whatever the server's answer time: a slow POST must not thin
+  // out the samples at exactly the load where latency matters.
+  const probes = [];
   while (performance.now() < end) {
     const marker = `probe-${label}-${n++}`;
     pendingProbes.set(marker, performance.now());
-    await fetch(`${base}/events`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        app: 'live-probe',
-        event_type: 'probe',
-        session_id: 'probe',
-        summary: marker,
-        payload: {},
-      }),
-    }).then((r) => r.arrayBuffer());
+    probes.push(
+      fetch(`${base}/events`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          app: 'live-probe',
+          event_type: 'probe',
+          session_id: 'probe',
+          summary: marker,
+          payload: {},
+        }),
+      }).then((r) => r.arrayBuffer()),
+    );
     await new Promise((r) => setTimeout(r, 100));
   }
+  await Promise.allSettled(probes);
   await new Promise((r) => setTimeout(r, 3000)); // stragglers
   load?.stop();
   const bg = load ? await load.done : { sent: 0, seconds };
