@@ -35,8 +35,15 @@ export const SEVERITIES = [
   'high',
   'critical',
 ] as const satisfies readonly AlertSeverity[];
-export const STATS = ['avg', 'p50', 'p95', 'p99', 'max'] as const satisfies readonly ResponseTimeStat[];
+export const STATS = [
+  'avg',
+  'p50',
+  'p95',
+  'p99',
+  'max',
+] as const satisfies readonly ResponseTimeStat[];
 export const GROUP_KEYS = ['app', 'agent', 'session', 'event_type', 'model'] as const;
+/** Kinds made on the Channels view (`webpush` channels are made by Settings, per device). */
 export const CHANNEL_KINDS = [
   'webhook',
   'slack',
@@ -44,6 +51,7 @@ export const CHANNEL_KINDS = [
   'pagerduty',
   'alertmanager',
 ] as const satisfies readonly ChannelKind[];
+export type CreatableKind = (typeof CHANNEL_KINDS)[number];
 export const DELIVERY_STATUSES = [
   'pending',
   'delivering',
@@ -126,7 +134,12 @@ export function fmtAlertValue(condition: string, v: number | null | undefined): 
 }
 
 /** "error_rate > 20.0 % over 10s, for 1m, per app" */
-export function ruleSummary(r: AlertRuleView): string {
+export function ruleSummary(
+  r: Pick<
+    AlertRuleView,
+    'condition' | 'operator' | 'threshold' | 'window' | 'for' | 'stat' | 'group_by'
+  >,
+): string {
   const what = r.condition === 'response_time' ? `${r.stat ?? 'avg'} response_time` : r.condition;
   const cond =
     r.condition === 'absence'
@@ -162,5 +175,12 @@ export function alertTab(a: AlertView): AlertTab {
 export function channelTarget(c: ChannelView): string {
   const url = typeof c.config.url === 'string' ? c.config.url : '';
   if (c.kind === 'pagerduty') return `routing key ${String(c.config.routing_key ?? '')}`;
+  if (typeof c.config.endpoint === 'string') {
+    try {
+      return `push service ${new URL(c.config.endpoint).host}`;
+    } catch {
+      return 'push subscription';
+    }
+  }
   return url;
 }
