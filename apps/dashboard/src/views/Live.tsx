@@ -93,6 +93,7 @@ export default function Live() {
   const [lanes, setLanes] = useState<string[]>([]);
   const [toasts, setToasts] = useState<{ id: string; text: string; color: string }[]>([]);
   const [, setTick] = useState(0);
+  const [filtersOpen, setFiltersOpen] = useState(false);
 
   const filter = useMemo(() => toFilter(form), [form]);
   const filterKey = JSON.stringify(filter);
@@ -252,6 +253,7 @@ export default function Live() {
   const inWindow = pulse[1].reduce((s, v) => s + (v ?? 0), 0);
 
   const sharedId = params.get('event');
+  const activeFilters = Object.values(form).filter(Boolean).length + (search ? 1 : 0);
 
   return (
     <section aria-labelledby="live-title">
@@ -300,7 +302,21 @@ export default function Live() {
         />
       ) : null}
 
-      <form className="live-controls" aria-label="Filters" onSubmit={(e) => e.preventDefault()}>
+      <button
+        type="button"
+        className="btn show-phone"
+        aria-expanded={filtersOpen}
+        aria-controls="live-filters"
+        onClick={() => setFiltersOpen((o) => !o)}
+      >
+        Filters{activeFilters ? ` (${activeFilters})` : ''} {filtersOpen ? '▲' : '▼'}
+      </button>
+      <form
+        id="live-filters"
+        className={`live-controls${filtersOpen ? ' open' : ''}`}
+        aria-label="Filters"
+        onSubmit={(e) => e.preventDefault()}
+      >
         <label>
           App
           <select name="app" value={form.app} onChange={set('app')}>
