@@ -16,6 +16,7 @@ describe('loadConfig', () => {
     assert.equal(c.alerts.responseTimeThresholdMs, 5000);
     assert.equal(c.anomalyDetection, false);
     assert.equal(c.kafka.topics.events, 'fleetscope.events.v1');
+    assert.deepEqual(c.query, { timeoutMs: 10_000, maxRows: 10_000, maxCost: 300_000 });
   });
 
   it('names every invalid key in one error', () => {

@@ -103,6 +103,12 @@ export const envSchema = z.object({
   WORKER_METRICS_HOST: z.string().default('0.0.0.0'),
 
   WS_CLIENT_BUFFER_BYTES: int(4 * 1024 * 1024, 1024),
+  // SQL console (WebSocket `query`, POST /query): statement_timeout and row cap per statement.
+  QUERY_TIMEOUT_MS: int(10_000, 100, 600_000),
+  QUERY_MAX_ROWS: int(10_000, 1, 1_000_000),
+  // Embedded database only (it cannot interrupt a statement): refuse plans estimated above
+  // this cost. ~300,000 is ~10 s of PGlite on two cores.
+  QUERY_MAX_COST: int(300_000, 1),
 
   RETENTION_DAYS: int(30, 1),
   // 1h and 1d rollups and anomalies outlive raw events (downsampled retention).
@@ -181,6 +187,7 @@ export interface AppConfig {
     metricsHost: string;
   };
   ws: { clientBufferBytes: number };
+  query: { timeoutMs: number; maxRows: number; maxCost: number };
   retentionDays: number;
   rollupRetentionDays: number;
   analytics: {
@@ -310,6 +317,11 @@ export function loadConfig(
       metricsHost: e.WORKER_METRICS_HOST,
     },
     ws: { clientBufferBytes: e.WS_CLIENT_BUFFER_BYTES },
+    query: {
+      timeoutMs: e.QUERY_TIMEOUT_MS,
+      maxRows: e.QUERY_MAX_ROWS,
+      maxCost: e.QUERY_MAX_COST,
+    },
     retentionDays: e.RETENTION_DAYS,
     rollupRetentionDays: e.ROLLUP_RETENTION_DAYS,
     analytics: {

@@ -69,12 +69,17 @@ export {
   WS_CLIENT_MESSAGE_TYPES,
   WS_ERROR_CODES,
   parseWsClientMessage,
+  sqlParamSchema,
+  sqlParamsSchema,
+  sqlTextSchema,
   wsClientMessageSchema,
   wsPingSchema,
   wsQuerySchema,
   wsSubscribeSchema,
   wsUnsubscribeSchema,
   type ParseWsClientMessageResult,
+  type QueryColumn,
+  type SqlParam,
   type WsAlertMessage,
   type WsAnomalyMessage,
   type WsClientMessage,
@@ -90,6 +95,15 @@ export {
   type WsSubscribedMessage,
   type WsUnsubscribedMessage,
 } from './contracts/ws-messages.schema';
+export {
+  LIVE_CURSOR_MAX_LENGTH,
+  LivePosition,
+  compareStreamKeys,
+  decodeLiveCursor,
+  encodeLiveCursor,
+  type LiveCursor,
+  type StreamKey,
+} from './contracts/live-cursor';
 
 export {
   BackpressureError,

@@ -74,6 +74,12 @@ describe('parseWsClientMessage', () => {
     ['unsubscribe without id', { type: 'unsubscribe' }, /^invalid unsubscribe message: id: /],
     ['query without sql', { type: 'query', queryId: 'q' }, /^invalid query message: sql: /],
     ['query params not an array', { type: 'query', sql: 'select 1', params: 'x' }, /params: /],
+    [
+      'query params that are not JSON scalars',
+      { type: 'query', sql: 'select $1', params: [{ a: 1 }] },
+      /params\.0: /,
+    ],
+    ['query of blanks only', { type: 'query', sql: '  \n ' }, /sql: must not be empty/],
   ];
   for (const [name, input, pattern] of errors) {
     it(`rejects ${name}`, () => {
