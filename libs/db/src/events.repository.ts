@@ -1,4 +1,4 @@
-import type { EventEnvelope } from '@fleetscope/domain';
+import type { EventEnvelope, EventFilter, LiveCursor } from '@fleetscope/domain';
 import type { SqlExecutor } from './sql-client';
 
 /** Columns of `events` in envelope order (the envelope's field names ARE the column names). */
@@ -57,6 +57,9 @@ RETURNING project_id, id, ts`;
 /** The primary key of an event, as one string. */
 const keyOf = (projectId: string, id: string, tsIso: string): string =>
   `${projectId}\u0000${id}\u0000${tsIso}`;
+
+/** The conditions of GET /events (and of a live subscription's filter), besides the project. */
+type EventConditions = Omit<EventQuery, 'projectId' | 'before' | 'limit'>;
 
 export interface EventQuery {
   projectId: string;
@@ -126,23 +129,7 @@ export class EventsRepository {
 
   /** Newest first, ordered by (ts DESC, id DESC) so the keyset cursor is stable. */
   async list(db: SqlExecutor, q: EventQuery): Promise<EventEnvelope[]> {
-    const where: string[] = ['project_id = $1'];
-    const params: unknown[] = [q.projectId];
-    const p = (v: unknown): string => {
-      params.push(v);
-      return `$${params.length}`;
-    };
-    if (q.startTime) where.push(`ts >= ${p(q.startTime)}::timestamptz`);
-    if (q.endTime) where.push(`ts <= ${p(q.endTime)}::timestamptz`);
-    if (q.app?.length) where.push(`app = ANY(${p(q.app)}::text[])`);
-    if (q.eventType?.length) where.push(`event_type = ANY(${p(q.eventType)}::text[])`);
-    if (q.sessionId) where.push(`session_id = ${p(q.sessionId)}`);
-    if (q.agentId) where.push(`agent_id = ${p(q.agentId)}`);
-    if (q.traceId) where.push(`trace_id = ${p(q.traceId)}`);
-    if (q.minSeverity !== undefined) where.push(`severity >= ${p(q.minSeverity)}`);
-    if (q.search) where.push(`search @@ websearch_to_tsquery('simple', ${p(q.search)})`);
-    if (q.tags && Object.keys(q.tags).length > 0)
-      where.push(`tags @> ${p(JSON.stringify(q.tags))}::jsonb`);
+    const { where, p, params } = whereOf(q.projectId, q);
     if (q.before) {
       where.push(`(ts, id) < (${p(q.before.ts)}::timestamptz, ${p(q.before.id)})`);
     }
@@ -225,6 +212,47 @@ export class EventsRepository {
     return r.rows.map(toEnvelope);
   }
 
+  /**
+   * The events of a live subscription received after `after` (a live cursor's position), in
+   * the stream's `(received_at, ts, id)` order, at most `limit`: what a resuming subscriber
+   * missed. `filter` is the subscription's (the conditions of GET /events; a `project_id`
+   * other than the caller's matches nothing). Reads events_received_idx.
+   */
+  async listAfterCursor(
+    db: SqlExecutor,
+    projectId: string,
+    filter: EventFilter,
+    after: LiveCursor,
+    limit: number,
+  ): Promise<EventEnvelope[]> {
+    if (filter.project_id !== undefined && filter.project_id !== projectId) return [];
+    const { where, p, params } = whereAfter(projectId, filter, after);
+    const r = await db.query<EventRow>(
+      `SELECT ${COLUMNS.join(', ')} FROM events WHERE ${where.join(' AND ')}
+        ORDER BY received_at, ts, id COLLATE "C" LIMIT ${p(limit)}`,
+      params,
+    );
+    return r.rows.map(toEnvelope);
+  }
+
+  /** How many events {@link listAfterCursor} would return without its limit, counted up to `max`. */
+  async countAfterCursor(
+    db: SqlExecutor,
+    projectId: string,
+    filter: EventFilter,
+    after: LiveCursor,
+    max: number,
+  ): Promise<number> {
+    if (filter.project_id !== undefined && filter.project_id !== projectId) return 0;
+    const { where, p, params } = whereAfter(projectId, filter, after);
+    const r = await db.query<{ n: string | number }>(
+      `SELECT count(*) AS n FROM (SELECT 1 FROM events WHERE ${where.join(' AND ')}
+        LIMIT ${p(max)}) capped`,
+      params,
+    );
+    return Number(r.rows[0]?.n ?? 0);
+  }
+
   async countForProject(db: SqlExecutor, projectId: string): Promise<number> {
     const r = await db.query<{ n: string | number }>(
       'SELECT count(*) AS n FROM events WHERE project_id = $1',
@@ -232,6 +260,60 @@ export class EventsRepository {
     );
     return Number(r.rows[0]?.n ?? 0);
   }
+}
+
+/** The WHERE conditions of GET /events, with the parameter list they bind. */
+function whereOf(projectId: string, q: EventConditions) {
+  const where: string[] = ['project_id = $1'];
+  const params: unknown[] = [projectId];
+  const p = (v: unknown): string => {
+    params.push(v);
+    return `$${params.length}`;
+  };
+  if (q.startTime) where.push(`ts >= ${p(q.startTime)}::timestamptz`);
+  if (q.endTime) where.push(`ts <= ${p(q.endTime)}::timestamptz`);
+  if (q.app?.length) where.push(`app = ANY(${p(q.app)}::text[])`);
+  if (q.eventType?.length) where.push(`event_type = ANY(${p(q.eventType)}::text[])`);
+  if (q.sessionId) where.push(`session_id = ${p(q.sessionId)}`);
+  if (q.agentId) where.push(`agent_id = ${p(q.agentId)}`);
+  if (q.traceId) where.push(`trace_id = ${p(q.traceId)}`);
+  if (q.minSeverity !== undefined) where.push(`severity >= ${p(q.minSeverity)}`);
+  if (q.search) where.push(`search @@ websearch_to_tsquery('simple', ${p(q.search)})`);
+  if (q.tags && Object.keys(q.tags).length > 0)
+    where.push(`tags @> ${p(JSON.stringify(q.tags))}::jsonb`);
+  return { where, params, p };
+}
+
+const asList = (v: string | string[] | undefined): string[] | undefined =>
+  v === undefined ? undefined : typeof v === 'string' ? [v] : v;
+
+/** A live subscription's filter as the conditions of GET /events (the same semantics as matchesFilter). */
+function conditionsOf(f: EventFilter): EventConditions {
+  return {
+    app: asList(f.app),
+    eventType: asList(f.event_type),
+    sessionId: f.session_id,
+    agentId: f.agent_id,
+    traceId: f.trace_id,
+    minSeverity: f.severity,
+    tags: f.tags,
+  };
+}
+
+/**
+ * The filter's conditions plus "after the cursor's position": received later, or in the same
+ * millisecond and not delivered (not among the cursor's ids, or after its `(ts, id)`).
+ */
+function whereAfter(projectId: string, filter: EventFilter, after: LiveCursor) {
+  const q = whereOf(projectId, conditionsOf(filter));
+  const r = `${q.p(after.r)}::timestamptz`;
+  const t = after.s ? '' : `${q.p(after.t)}::timestamptz`;
+  // NOTE: ids compare bytewise (COLLATE "C"), as JavaScript orders the live stream.
+  const atR = after.s
+    ? `NOT (id = ANY(${q.p(after.s)}::text[]))`
+    : `(ts > ${t} OR (ts = ${t} AND id COLLATE "C" > ${q.p(after.i)}))`;
+  q.where.push(`received_at >= ${r}`, `(received_at > ${r} OR ${atR})`);
+  return q;
 }
 
 const toIso = (v: Date | string): string => (v instanceof Date ? v : new Date(v)).toISOString();

@@ -1,4 +1,4 @@
-export type { SqlClient, SqlExecutor, QueryResult, StorageFlavor } from './sql-client';
+export type { SqlClient, SqlExecutor, QueryResult, ResultField, StorageFlavor } from './sql-client';
 export { PgSqlClient } from './pg-sql-client';
 export { PgliteSqlClient } from './pglite-sql-client';
 export { migrate, detectFlavor, listMigrations, splitStatements, MIGRATIONS_DIR } from './migrator';
@@ -46,3 +46,13 @@ export type {
 export { HitlRequestsRepository } from './hitl-requests.repository';
 export type { HitlAnswerMiss, HitlListFilter } from './hitl-requests.repository';
 export { SettingsRepository } from './settings.repository';
+export {
+  ANALYST_ROLE,
+  AnalystQueriesRepository,
+  ConsoleQueryError,
+  toJsonValue,
+  wrapConsoleSql,
+} from './analyst-queries.repository';
+export type { AnalystQuery, AnalystQueryResult } from './analyst-queries.repository';
+export { isDuplicateName, SavedQueriesRepository } from './saved-queries.repository';
+export type { SavedQuery, SavedQueryWrite } from './saved-queries.repository';

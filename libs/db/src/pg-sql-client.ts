@@ -1,5 +1,5 @@
 import { Pool, type PoolConfig } from 'pg';
-import type { QueryResult, SqlClient, SqlExecutor } from './sql-client';
+import type { QueryResult, ResultField, SqlClient, SqlExecutor } from './sql-client';
 
 /** SqlClient on a `pg` pool: PostgreSQL ≥ 14 or a TimescaleDB server. */
 export class PgSqlClient implements SqlClient {
@@ -22,7 +22,7 @@ export class PgSqlClient implements SqlClient {
 
   async query<T>(sql: string, params: readonly unknown[] = []): Promise<QueryResult<T>> {
     const r = await this.pool.query(sql, params as unknown[]);
-    return { rows: r.rows as T[], rowCount: r.rowCount ?? 0 };
+    return { rows: r.rows as T[], rowCount: r.rowCount ?? 0, fields: fieldsOf(r.fields) };
   }
 
   async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
@@ -32,7 +32,7 @@ export class PgSqlClient implements SqlClient {
       const tx: SqlExecutor = {
         query: async <R>(sql: string, params: readonly unknown[] = []) => {
           const r = await client.query(sql, params as unknown[]);
-          return { rows: r.rows as R[], rowCount: r.rowCount ?? 0 };
+          return { rows: r.rows as R[], rowCount: r.rowCount ?? 0, fields: fieldsOf(r.fields) };
         },
       };
       const result = await fn(tx);
@@ -54,3 +54,6 @@ export class PgSqlClient implements SqlClient {
     await this.pool.end();
   }
 }
+
+const fieldsOf = (fields: readonly ResultField[] | undefined): ResultField[] =>
+  (fields ?? []).map((f) => ({ name: f.name, dataTypeID: f.dataTypeID }));

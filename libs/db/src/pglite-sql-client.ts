@@ -40,7 +40,7 @@ export class PgliteSqlClient implements SqlClient {
 
   async query<T>(sql: string, params: readonly unknown[] = []): Promise<QueryResult<T>> {
     const r = await this.db.query<T>(sql, params as unknown[]);
-    return { rows: r.rows, rowCount: r.affectedRows ?? r.rows.length };
+    return { rows: r.rows, rowCount: r.affectedRows ?? r.rows.length, fields: r.fields };
   }
 
   async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
@@ -48,7 +48,7 @@ export class PgliteSqlClient implements SqlClient {
       const tx: SqlExecutor = {
         query: async <R>(sql: string, params: readonly unknown[] = []) => {
           const r = await t.query<R>(sql, params as unknown[]);
-          return { rows: r.rows, rowCount: r.affectedRows ?? r.rows.length };
+          return { rows: r.rows, rowCount: r.affectedRows ?? r.rows.length, fields: r.fields };
         },
       };
       return fn(tx);

@@ -8,6 +8,13 @@
 export interface QueryResult<T> {
   rows: T[];
   rowCount: number;
+  /** The result's columns in order, with their type OIDs (the SQL console reports them). */
+  fields?: ResultField[];
+}
+
+export interface ResultField {
+  name: string;
+  dataTypeID: number;
 }
 
 export interface SqlExecutor {
