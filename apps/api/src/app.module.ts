@@ -21,6 +21,9 @@ import { WaitForResponseUseCase } from './hitl/wait-for-response.usecase';
 import { IngestController } from './ingest/ingest.controller';
 import { IngestEventsUseCase } from './ingest/ingest.usecase';
 import { LiveGateway } from './live/live.gateway';
+import { QueryController } from './query/query.controller';
+import { QueryService } from './query/query.service';
+import { SavedQueriesController } from './query/saved-queries.controller';
 import { PushController } from './push/push.controller';
 import { PushSubscriptionsService } from './push/push-subscriptions.service';
 import { RUNTIME, type Runtime } from './runtime/runtime';
@@ -47,6 +50,8 @@ export class AppModule {
         AlertsController,
         SessionsController,
         TracesController,
+        QueryController,
+        SavedQueriesController,
         HitlController,
         PushController,
       ],
@@ -60,6 +65,7 @@ export class AppModule {
         TestChannelUseCase,
         DeliveriesService,
         LiveGateway,
+        QueryService,
         SessionsService,
         TracesService,
         HitlService,

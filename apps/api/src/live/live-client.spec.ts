@@ -2,12 +2,14 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { WebSocket } from 'ws';
 import {
+  decodeLiveCursor,
   normalizeEvents,
+  sampleEnvelope,
   type EventEnvelope,
   type LiveStatsUpdate,
   type SeriesRef,
 } from '@fleetscope/domain';
-import { LiveClient } from './live-client';
+import { LiveClient, MAX_HELD_EVENTS } from './live-client';
 
 /** A socket stand-in whose buffered byte count the test controls (unit: not the transport). */
 class FakeSocket {
@@ -35,7 +37,7 @@ describe('LiveClient', () => {
     const s = new FakeSocket();
     const c = new LiveClient(s as unknown as WebSocket, 1000);
     c.principal = { projectId: 'default', keyId: null, scopes: [] };
-    c.subscriptions.set('s1', { filter: { session_id: 'keep' }, channels: new Set(['events']) });
+    c.subscribe('s1', { session_id: 'keep' }, new Set(['events']));
     c.deliver([ev('keep'), ev('drop'), ev('keep', 'x', 'other-project')]);
     assert.equal(s.sent.length, 1);
     assert.equal(s.sent[0]!.subscription, 's1');
@@ -45,7 +47,7 @@ describe('LiveClient', () => {
     const s = new FakeSocket();
     const c = new LiveClient(s as unknown as WebSocket, 1000);
     c.principal = { projectId: 'default', keyId: null, scopes: [] };
-    c.subscriptions.set('all', { filter: {}, channels: new Set(['events']) });
+    c.subscribe('all', {}, new Set(['events']));
     c.deliver([ev('a')]);
     s.bufferedAmount = 5000;
     c.deliver([ev('a'), ev('a'), ev('a')]);
@@ -57,13 +59,38 @@ describe('LiveClient', () => {
       ['event', 'lagged', 'event'],
     );
     assert.equal(s.sent[1]!.dropped, 3);
-    assert.ok(s.sent[1]!.resume_from);
+    assert.equal(s.sent[1]!.reason, 'slow_client');
+    assert.equal(s.sent[1]!.resume_from, s.sent[0]!.cursor, 'the position before the gap');
+  });
+
+  it('gives every event the cursor of its position, per subscription', () => {
+    const s = new FakeSocket();
+    const c = new LiveClient(s as unknown as WebSocket, 1000);
+    c.principal = { projectId: 'default', keyId: null, scopes: [] };
+    c.subscribe('all', {}, new Set(['events']));
+    c.subscribe('a', { session_id: 'a' }, new Set(['events']));
+    // Received in the same millisecond: the cursor lists both ids.
+    const [e1, e2] = [
+      sampleEnvelope({ id: 'e1', project_id: 'default', session_id: 'a' }),
+      sampleEnvelope({ id: 'e2', project_id: 'default', session_id: 'b' }),
+    ];
+    c.deliver([e1, e2]);
+    assert.deepEqual(
+      s.sent.map((m) => [m.subscription, (m.data as EventEnvelope).id]),
+      [
+        ['all', e1.id],
+        ['a', e1.id],
+        ['all', e2.id],
+      ],
+    );
+    assert.deepEqual(decodeLiveCursor(s.sent[2]!.cursor as string)?.s, [e1.id, e2.id]);
+    assert.deepEqual(decodeLiveCursor(s.sent[1]!.cursor as string)?.s, [e1.id]);
   });
 
   it('sends nothing before authentication', () => {
     const s = new FakeSocket();
     const c = new LiveClient(s as unknown as WebSocket, 1000);
-    c.subscriptions.set('all', { filter: {}, channels: new Set(['events']) });
+    c.subscribe('all', {}, new Set(['events']));
     c.deliver([ev('a')]);
     assert.equal(s.sent.length, 0);
   });
@@ -116,10 +143,10 @@ describe('LiveClient: stats and anomaly updates', () => {
 
   it('sends stats only to subscriptions of the stats channel, narrowed by their filter', () => {
     const { s, c } = client();
-    c.subscriptions.set('ev', { filter: {}, channels: new Set(['events']) });
-    c.subscriptions.set('all', { filter: {}, channels: new Set(['stats']) });
-    c.subscriptions.set('plan', { filter: { app: 'planner' }, channels: new Set(['stats']) });
-    c.subscriptions.set('sess', { filter: { session_id: 's1' }, channels: new Set(['stats']) });
+    c.subscribe('ev', {}, new Set(['events']));
+    c.subscribe('all', {}, new Set(['stats']));
+    c.subscribe('plan', { app: 'planner' }, new Set(['stats']));
+    c.subscribe('sess', { session_id: 's1' }, new Set(['stats']));
     c.deliverUpdate(stats());
     assert.deepEqual(
       s.sent.map((m) => m.subscription),
@@ -137,8 +164,8 @@ describe('LiveClient: stats and anomaly updates', () => {
 
   it('never sends another project’s updates, and anomalies only to the anomalies channel', () => {
     const { s, c } = client();
-    c.subscriptions.set('st', { filter: {}, channels: new Set(['stats']) });
-    c.subscriptions.set('an', { filter: { app: 'planner' }, channels: new Set(['anomalies']) });
+    c.subscribe('st', {}, new Set(['stats']));
+    c.subscribe('an', { app: 'planner' }, new Set(['anomalies']));
     c.deliverUpdate(stats('other'));
     assert.equal(s.sent.length, 0);
     const anomaly = {
@@ -175,5 +202,56 @@ describe('LiveClient: stats and anomaly updates', () => {
       s.sent.map((m) => [m.type, m.subscription, m.action]),
       [['anomaly', 'an', 'open']],
     );
+  });
+});
+
+describe('LiveClient: resuming from a cursor', () => {
+  const at = (ms: number, id: string): EventEnvelope =>
+    sampleEnvelope({
+      id,
+      project_id: 'default',
+      received_at: new Date(Date.UTC(2026, 0, 2, 3, 4, 5, ms)).toISOString(),
+    });
+  const setup = () => {
+    const s = new FakeSocket();
+    const c = new LiveClient(s as unknown as WebSocket, 1000);
+    c.principal = { projectId: 'default', keyId: null, scopes: [] };
+    const start = { r: at(0, 'x').received_at, t: at(0, 'x').ts, i: 'x', s: ['x'] };
+    const sub = c.subscribe('r', {}, new Set(['events']), start);
+    return { s, c, sub };
+  };
+  const ids = (s: FakeSocket) =>
+    s.sent.filter((m) => m.type === 'event').map((m) => [(m.data as EventEnvelope).id, m.replay]);
+
+  it('holds live events during the replay, then sends those the replay did not', () => {
+    const { s, c, sub } = setup();
+    // Committed before the replay's read but fanned out after the subscribe: in both.
+    c.deliver([at(1, 'both'), at(2, 'live-only')]);
+    assert.equal(s.sent.length, 0, 'nothing live before the replay');
+    const replayed = c.replay('r', sub, [at(1, 'stored-only'), at(1, 'both')]);
+    c.goLive('r', sub, replayed);
+    c.deliver([at(3, 'after')]);
+    assert.deepEqual(ids(s), [
+      ['stored-only', true],
+      ['both', true],
+      ['live-only', undefined],
+      ['after', undefined],
+    ]);
+    const last = decodeLiveCursor(s.sent.at(-1)!.cursor as string)!;
+    assert.equal(last.r, at(3, 'after').received_at);
+  });
+
+  it('pauses when too many live events pile up behind the replay, with the cursor to resume from', () => {
+    const { s, c, sub } = setup();
+    c.deliver(Array.from({ length: MAX_HELD_EVENTS + 5 }, (_, n) => at(2, `h${n}`)));
+    assert.equal(sub.heldOverflow, 5);
+    c.replay('r', sub, [at(1, 'stored')]);
+    c.pause('r', sub, MAX_HELD_EVENTS + 5);
+    c.deliver([at(3, 'ignored')]);
+    assert.deepEqual(ids(s), [['stored', true]]);
+    const lagged = s.sent.at(-1)!;
+    assert.equal(lagged.type, 'lagged');
+    assert.equal(lagged.reason, 'replay_limit');
+    assert.equal(lagged.resume_from, s.sent[0]!.cursor);
   });
 });

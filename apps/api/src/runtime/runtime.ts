@@ -9,6 +9,7 @@ import {
 } from '@fleetscope/domain';
 import {
   AlertRulesRepository,
+  AnalystQueriesRepository,
   ApiKeysRepository,
   applyStoragePolicies,
   EventsRepository,
@@ -16,6 +17,7 @@ import {
   StorageMaintenance,
   PgliteSqlClient,
   PgSqlClient,
+  SavedQueriesRepository,
   type SqlClient,
   type StorageFlavor,
 } from '@fleetscope/db';
@@ -52,6 +54,9 @@ export interface Runtime {
   live: LiveHub;
   events: EventsRepository;
   apiKeys: ApiKeysRepository;
+  /** The SQL console's statements and saved queries. */
+  analystQueries: AnalystQueriesRepository;
+  savedQueries: SavedQueriesRepository;
   /** Alert delivery: `delivery.enqueue(ids)` after a transaction that wrote outbox rows commits. */
   delivery: DeliveryRuntime;
   /** Publishes a derived update to every replica's live subscribers (live.v1 in cluster mode). */
@@ -128,6 +133,8 @@ async function createAllInOne(config: AppConfig, log: Logger): Promise<Runtime> 
     live,
     events: new EventsRepository(),
     apiKeys: new ApiKeysRepository(),
+    analystQueries: new AnalystQueriesRepository(),
+    savedQueries: new SavedQueriesRepository(),
     delivery,
     publishUpdate: async (update) => live.emitUpdate(update),
     alertNotifier,
@@ -206,6 +213,8 @@ async function createCluster(config: AppConfig, log: Logger): Promise<Runtime> {
     live,
     events: new EventsRepository(),
     apiKeys: new ApiKeysRepository(),
+    analystQueries: new AnalystQueriesRepository(),
+    savedQueries: new SavedQueriesRepository(),
     delivery,
     publishUpdate: (update) =>
       producer.send([
