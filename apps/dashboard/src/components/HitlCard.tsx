@@ -128,7 +128,7 @@ export function HitlCard({
           </span>
         ) : null}
       </div>
-      <div className="row muted small">
+      <div className="row muted fine-print">
         <span className="badge">{current.app}</span>
         <Link to={`/sessions/${encodeURIComponent(current.session_id)}`} className="mono">
           {current.session_id.slice(0, 12)}
@@ -145,7 +145,7 @@ export function HitlCard({
           <span className="hitl-answer" data-testid="hitl-answer">
             {answerText(shown)}
           </span>
-          <span className="muted small">
+          <span className="muted fine-print">
             {sending ? ' · sending…' : current.responded_by ? ` · by ${current.responded_by}` : ''}
             {current.responded_at && !sending ? ` · ${fmtAgo(current.responded_at, now)}` : ''}
           </span>
@@ -158,7 +158,7 @@ export function HitlCard({
         </p>
       ) : (
         <>
-          <p className="muted small" aria-live="polite">
+          <p className="muted fine-print" aria-live="polite">
             Waiting for response…
           </p>
           {current.type === 'question' ? (

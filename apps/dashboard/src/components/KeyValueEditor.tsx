@@ -35,9 +35,9 @@ export function KeyValueEditor({
   const set = (i: number, p: Partial<Pair>) =>
     onChange(pairs.map((x, j) => (j === i ? { ...x, ...p } : x)));
   return (
-    <fieldset className="kv" aria-describedby={error ? `${id}-err` : undefined}>
+    <fieldset className="kv-editor" aria-describedby={error ? `${id}-err` : undefined}>
       <legend>{legend}</legend>
-      {hint ? <p className="muted small">{hint}</p> : null}
+      {hint ? <p className="muted fine-print">{hint}</p> : null}
       {pairs.map((p, i) => (
         <div className="kv-row" key={i}>
           <label>

@@ -228,7 +228,7 @@ function Field({
         ...(describedBy ? { 'aria-describedby': describedBy } : {}),
       })}
       {hint ? (
-        <span id={`${id}-hint`} className="muted small">
+        <span id={`${id}-hint`} className="muted fine-print">
           {hint}
         </span>
       ) : null}
@@ -444,7 +444,7 @@ function RuleForm({ id, initial }: { id?: string; initial: FormState }) {
             <option key={w} value={w} />
           ))}
         </datalist>
-        <p className="muted small" aria-live="polite">
+        <p className="muted fine-print" aria-live="polite">
           Fires when <span className="mono">{preview}</span>
         </p>
       </div>

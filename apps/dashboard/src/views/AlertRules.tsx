@@ -85,7 +85,7 @@ export default function AlertRules() {
                 <span className={`badge sev-${r.severity}`}>{r.severity}</span>
               </div>
               <p className="mono rule-summary">{ruleSummary(r)}</p>
-              <p className="muted small">
+              <p className="muted fine-print">
                 Notifies {channelNames(r.channels)}
                 {Object.keys(r.labels).length
                   ? ` · labels ${Object.entries(r.labels)

@@ -120,6 +120,7 @@ function AlertList() {
   };
   const source = tab === 'resolved' ? closed : open;
   const rows = byTab[tab];
+  const [note, setNote] = useState('');
 
   return (
     <>
@@ -129,6 +130,9 @@ function AlertList() {
         options={TABS.map((t) => ({ value: t, label: `${TAB_LABELS[t]} (${count(t)})` }))}
         onChange={(t) => setParams(t === 'firing' ? {} : { tab: t }, { replace: true })}
       />
+      <p className="ok-note" role="status" data-testid="alerts-note">
+        {note}
+      </p>
       <div role="tabpanel" aria-label={TAB_LABELS[tab]} className="alert-list">
         <ErrorBox error={source.error} retry={() => void source.refetch()} />
         {source.isLoading ? (
@@ -145,7 +149,9 @@ function AlertList() {
             <Link to="/alerts/rules">Rules</Link> decide what fires.
           </Empty>
         ) : (
-          rows.map((a) => <AlertCard key={a.id} alert={a} rule={rules.get(a.rule_id)} />)
+          rows.map((a) => (
+            <AlertCard key={a.id} alert={a} rule={rules.get(a.rule_id)} onNote={setNote} />
+          ))
         )}
       </div>
       <Silences />
@@ -173,26 +179,32 @@ function AlertCard({
   alert: a,
   rule,
   detail = false,
+  onNote,
 }: {
   alert: AlertView;
   rule: AlertRuleView | undefined;
   detail?: boolean;
+  /** Where to say what an action did (the list: the card itself moves to another tab). */
+  onNote?: (text: string) => void;
 }) {
   const qc = useQueryClient();
   const [silencing, setSilencing] = useState(false);
-  const [note, setNote] = useState('');
+  const [localNote, setNote] = useState('');
   const act = useMutation({
     mutationFn: (action: 'ack' | 'resolve') =>
       post<AlertView>(`/alerts/${encodeURIComponent(a.id)}/${action}`, {}),
     onSuccess: (updated, action) => {
-      setNote(
+      const what = `${a.rule_name} (${groupText(a.group)})`;
+      const text =
         action === 'ack'
-          ? `Acknowledged${updated.acknowledged_by ? ` by ${updated.acknowledged_by}` : ''}.`
-          : 'Resolved.',
-      );
+          ? `Acknowledged ${what}${updated.acknowledged_by ? ` as ${updated.acknowledged_by}` : ''}.`
+          : `Resolved ${what}.`;
+      if (onNote) onNote(text);
+      else setNote(text);
       void qc.invalidateQueries({ queryKey: ['alerts'] });
     },
   });
+  const note = onNote ? '' : localNote;
   const tab = alertTab(a);
   const open = a.status === 'firing' || a.status === 'pending';
   const since = a.fired_at ?? a.started_at;
@@ -535,7 +547,7 @@ function AlertDetailView({ id }: { id: string }) {
         <section className="panel" aria-labelledby="timeline-title">
           <h2 id="timeline-title">Timeline</h2>
           {a.timeline?.length ? (
-            <ol className="timeline">
+            <ol className="alert-timeline">
               {a.timeline.map((t, i) => (
                 <li key={`${t.at}-${i}`} className={`tl-${t.action}`}>
                   <time dateTime={t.at}>{fmtDateTime(t.at)}</time> <strong>{t.action}</strong>

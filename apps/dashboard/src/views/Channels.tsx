@@ -247,7 +247,7 @@ function ChannelForm({
               aria-invalid={Boolean(reason('config.routing_key'))}
               onChange={(ev) => setRoutingKey(ev.target.value)}
             />
-            <span className="muted small">The integration key of a PagerDuty service.</span>
+            <span className="muted fine-print">The integration key of a PagerDuty service.</span>
             {reason('config.routing_key') ? (
               <span className="field-error">{reason('config.routing_key')}</span>
             ) : null}
@@ -267,7 +267,7 @@ function ChannelForm({
             aria-invalid={Boolean(reason('config.url'))}
             onChange={(ev) => setUrl(ev.target.value)}
           />
-          <span className="muted small">{info.urlHint}</span>
+          <span className="muted fine-print">{info.urlHint}</span>
           {reason('config.url') ? (
             <span className="field-error">{reason('config.url')}</span>
           ) : null}
@@ -370,8 +370,8 @@ function ChannelCard({
         </h2>
         <span className="badge">{info.label}</span>
       </div>
-      <p className="mono small target">{channelTarget(c)}</p>
-      <p className="muted small">
+      <p className="mono fine-print target">{channelTarget(c)}</p>
+      <p className="muted fine-print">
         {c.send_resolved ? 'Firing and resolved' : 'Firing only'} · created{' '}
         {fmtDateTime(c.created_at)}
       </p>

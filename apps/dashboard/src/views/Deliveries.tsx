@@ -132,7 +132,7 @@ export default function Deliveries() {
                 <th scope="col" className="num">
                   Attempts
                 </th>
-                <th scope="col">Last error</th>
+                <th scope="col">Last result</th>
                 <th scope="col">Next retry</th>
                 <th scope="col">
                   <span className="sr-only">Actions</span>
@@ -175,7 +175,7 @@ export default function Deliveries() {
                         {d.attempts}
                         {d.max_attempts !== null ? ` / ${d.max_attempts}` : ''}
                       </td>
-                      <td data-label="Last error" className="wrap">
+                      <td data-label="Last result" className="wrap">
                         {d.last_status !== null ? `HTTP ${d.last_status}` : ''}
                         {d.last_status !== null && d.last_error ? ' · ' : ''}
                         {d.last_error ?? (d.last_status === null ? '–' : '')}
@@ -229,7 +229,7 @@ function Attempts({ d }: { d: DeliveryView }) {
   const log = d.attempts_log ?? [];
   return (
     <div className="attempts">
-      <p className="muted small">
+      <p className="muted fine-print">
         Delivery <span className="mono">{d.id}</span>
         {d.delivered_at ? ` · delivered ${fmtDateTime(d.delivered_at)}` : ''}
       </p>

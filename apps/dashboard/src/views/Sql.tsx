@@ -215,7 +215,7 @@ export default function Sql() {
                 }
               }}
             />
-            <p id="sql-help" className="muted small">
+            <p id="sql-help" className="muted fine-print">
               One read-only SELECT. Tables: events, sessions, traces, agent_stats_1m / 1h / 1d,
               anomalies, alert_rules, alert_instances, alert_events. Ctrl+Enter (⌘+Enter) runs.
             </p>
@@ -290,21 +290,21 @@ export default function Sql() {
               ) : null}
             </div>
             {history.length === 0 ? (
-              <p className="muted small">Queries you run are kept here, in this browser.</p>
+              <p className="muted fine-print">Queries you run are kept here, in this browser.</p>
             ) : (
               <ul aria-label="History">
                 {history.map((h) => (
                   <li key={`${h.at}-${h.sql}`}>
                     <button
                       type="button"
-                      className="link-btn mono small"
+                      className="link-btn mono fine-print"
                       title={h.sql}
                       onClick={() => load(h.sql)}
                     >
                       {h.ok ? '' : '⚠ '}
                       {h.sql.length > 80 ? `${h.sql.slice(0, 79)}…` : h.sql}
                     </button>
-                    <div className="muted small">
+                    <div className="muted fine-print">
                       {fmtAgo(h.at)}
                       {h.rows !== undefined ? ` · ${fmtInt(h.rows)} rows` : ''}
                       {h.elapsed_ms !== undefined ? ` · ${h.elapsed_ms} ms` : ''}
@@ -406,15 +406,15 @@ function SavedQueries({ onLoad }: { onLoad: (q: SavedQuery) => void }) {
     <div className="panel">
       <h2>Saved queries</h2>
       {unavailable ? (
-        <p className="muted small" role="status">
+        <p className="muted fine-print" role="status">
           {unavailable}
         </p>
       ) : (
         <ErrorBox error={q.error ?? remove.error} retry={() => void q.refetch()} />
       )}
-      {q.isLoading ? <p className="muted small">Loading…</p> : null}
+      {q.isLoading ? <p className="muted fine-print">Loading…</p> : null}
       {q.data?.length === 0 ? (
-        <p className="muted small">None yet: “Save” keeps the editor’s query for the team.</p>
+        <p className="muted fine-print">None yet: “Save” keeps the editor’s query for the team.</p>
       ) : null}
       <ul aria-label="Saved queries">
         {(q.data ?? []).map((s) => (
