@@ -1,3 +1,4 @@
+/* global window, PerformanceObserver -- page.evaluate and addInitScript bodies run in the browser */
 // dashboard: the live view in Debian's Chromium while 1,000 events/s stream in (all-in-one).
 // Measures whether the page keeps up: events received against events posted, the delivery
 // lag to the page (server receipt → page receipt, p50/p99), the time until the last posted

@@ -247,6 +247,26 @@ describe('dashboard: live view in Chromium', () => {
     await context.close();
   });
 
+  it("leads the seed's pages to the matching views, and keeps the API's JSON for API clients", async () => {
+    const { page, errors, context } = await newPage(browser, DESKTOP);
+    for (const [seed, view] of [
+      ['/analytics-dashboard.html', '/analytics'],
+      ['/mobile-dashboard.html', '/'],
+      ['/index-enhanced.html', '/'],
+    ] as const) {
+      await page.goto(`${server.base}${seed}`);
+      assert.equal(new URL(page.url()).pathname, view, seed);
+    }
+    // A browser opening a view's address gets the app; a JSON client gets the API.
+    await page.goto(`${server.base}/alerts`);
+    await page.locator('main h1').first().waitFor();
+    const api = await fetch(`${server.base}/alerts`, { headers: { accept: 'application/json' } });
+    assert.equal(api.headers.get('content-type')?.split(';')[0], 'application/json');
+    assert.ok(Array.isArray(await api.json()));
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+
   it('opens offline from the service worker cache and says the data is cached', async () => {
     const { page, errors, context } = await newPage(browser, PHONE);
     await postEvents(server.base, [
