@@ -17,6 +17,7 @@ describe('live cursor tokens', () => {
     for (const c of [
       { r: R, t: R, i: 'e1' },
       { r: R, t: R, i: 'e2', s: ['e2', 'e1'] },
+      { r: R, t: R, i: 'ünï-ćødé', s: ['ünï-ćødé'] },
     ]) {
       const token = encodeLiveCursor(c);
       assert.match(token, /^[A-Za-z0-9_-]+$/);

@@ -46,8 +46,14 @@ export function compareStreamKeys(a: StreamKey, b: StreamKey): number {
 }
 
 function toBase64Url(text: string): string {
-  let binary = '';
-  for (const b of new TextEncoder().encode(text)) binary += String.fromCharCode(b);
+  // NOTE: hot path (every live event, per subscription). Cursors are ASCII but for exotic
+  // client ids; btoa takes ASCII as is, only other text needs its UTF-8 bytes spelled out.
+  let binary = text;
+  // eslint-disable-next-line no-control-regex
+  if (!/^[\x00-\x7f]*$/.test(text)) {
+    binary = '';
+    for (const b of new TextEncoder().encode(text)) binary += String.fromCharCode(b);
+  }
   return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 }
 
