@@ -97,7 +97,7 @@ export default function Analytics() {
     [top],
   );
   // Short labels under the bars (the table below names them in full).
-  const categories = useMemo(() => top.map((a) => clip(a.agent_id ?? a.app, 12)), [top]);
+  const categories = useMemo(() => top.map((a) => clip(a.agent_id ?? a.app, 11)), [top]);
 
   const o = now.data?.overview;
   const b = before.data?.overview;
@@ -254,7 +254,7 @@ export default function Analytics() {
                   { label: 'p95', format: fmtMs },
                   { label: 'p99', format: fmtMs, dash: [4, 4] },
                 ]}
-                yFormat={fmtMs}
+                yFormat={(v) => (v === 0 ? '0' : fmtMs(v))}
               />
             )}
           </QueryView>

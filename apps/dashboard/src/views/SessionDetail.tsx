@@ -107,7 +107,13 @@ export default function SessionDetail() {
                   <span className="muted">none</span>
                 ) : (
                   session.data!.trace_ids.map((t) => (
-                    <Link key={t} className="btn mono" to={`/traces/${encodeURIComponent(t)}`}>
+                    <Link
+                      key={t}
+                      className="btn mono"
+                      to={`/traces/${encodeURIComponent(t)}`}
+                      aria-label={`Trace ${t}`}
+                      title={t}
+                    >
                       📏 {t.length > 28 ? `${t.slice(0, 27)}…` : t}
                     </Link>
                   ))

@@ -129,6 +129,7 @@ const COLUMNS: Column<SessionSummary>[] = [
         to={`/sessions/${encodeURIComponent(s.session_id)}`}
         onClick={(e) => e.stopPropagation()}
         title={s.session_id}
+        aria-label={s.session_id}
       >
         {s.session_id.length > 14 ? `${s.session_id.slice(0, 13)}…` : s.session_id}
       </Link>
