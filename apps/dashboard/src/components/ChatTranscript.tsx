@@ -168,7 +168,13 @@ export function ChatTranscript({ chat }: { chat: unknown[] }) {
           />
         </label>
         <button type="button" className="btn" onClick={() => void copyAll()}>
-          {copied === 'ok' ? '✅ Copied' : copied === 'fail' ? '❌ Copy failed' : '📋 Copy all'}
+          {copied === 'ok'
+            ? '✅ Copied'
+            : copied === 'fail'
+              ? '❌ Copy failed'
+              : visible.length === messages.length
+                ? '📋 Copy all'
+                : `📋 Copy ${visible.length} shown`}
         </button>
       </div>
       <div className="chips" role="group" aria-label="Filter by role">

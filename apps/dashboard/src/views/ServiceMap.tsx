@@ -4,7 +4,7 @@
  * in layers, callers on the left; edge width grows with the calls, red when some failed.
  * The same edges are listed in a table for screen readers and small screens.
  */
-import { useMemo, useState, type KeyboardEvent } from 'react';
+import { useEffect, useMemo, useState, type KeyboardEvent } from 'react';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { api } from '../api/http';
 import { getTrace, type TraceDetail, type TraceRow } from '../api/sessions';
@@ -19,6 +19,7 @@ import {
   layout,
   NODE_H,
   NODE_W,
+  type Direction,
   type Graph,
   type Layout,
   type MapEdge,
@@ -86,13 +87,35 @@ export default function ServiceMap() {
   );
 }
 
+/** An element's inner width, following resizes (null before it is mounted). */
+function useWidth(el: HTMLElement | null): number | null {
+  const [width, setWidth] = useState<number | null>(null);
+  useEffect(() => {
+    if (!el) return;
+    const measure = () => {
+      const cs = getComputedStyle(el);
+      setWidth(el.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight));
+    };
+    measure();
+    const ro = new ResizeObserver(measure);
+    ro.observe(el);
+    return () => ro.disconnect();
+  }, [el]);
+  return width;
+}
+
 interface EdgeRow extends MapEdge {
   fromLabel: string;
   toLabel: string;
 }
 
 function MapBody({ d }: { d: MapData }) {
-  const lay = useMemo(() => layout(d.graph), [d.graph]);
+  // Left to right when it fits the box, else top to bottom (phones).
+  const [box, setBox] = useState<HTMLDivElement | null>(null);
+  const boxWidth = useWidth(box);
+  const wide = useMemo(() => layout(d.graph, 'h'), [d.graph]);
+  const tall = useMemo(() => layout(d.graph, 'v'), [d.graph]);
+  const lay = boxWidth === null || wide.width <= boxWidth ? wide : tall;
   const [focus, setFocus] = useState<string | null>(null);
   const rows = useMemo(
     (): EdgeRow[] =>
@@ -111,7 +134,7 @@ function MapBody({ d }: { d: MapData }) {
         range{d.failed ? ` (${d.failed} could not be read)` : ''}.
         {focus ? ' Select the agent again to show every path.' : ''}
       </p>
-      <div className="panel map-wrap">
+      <div className="panel map-wrap" ref={setBox}>
         <MapSvg g={d.graph} lay={lay} focus={focus} onFocus={setFocus} />
       </div>
       <h2>Calls between agents</h2>
@@ -215,17 +238,7 @@ function MapSvg({
         const a = lay.placed.get(e.from);
         const b = lay.placed.get(e.to);
         if (!a || !b) return null;
-        const forward = b.x > a.x;
-        const x1 = forward ? a.x + NODE_W : a.x + NODE_W / 2;
-        const y1 = forward ? a.y + NODE_H / 2 : a.y + NODE_H;
-        const x2 = forward ? b.x : b.x + NODE_W / 2;
-        const y2 = forward ? b.y + NODE_H / 2 : b.y + NODE_H;
-        const dx = Math.max(40, (x2 - x1) / 2);
-        const path = forward
-          ? `M${x1},${y1} C${x1 + dx},${y1} ${x2 - dx},${y2} ${x2},${y2}`
-          : `M${x1},${y1} C${x1},${y1 + 60} ${x2},${y2 + 60} ${x2},${y2 + 2}`;
-        const mx = forward ? (x1 + x2) / 2 : (x1 + x2) / 2;
-        const my = forward ? (y1 + y2) / 2 : Math.max(y1, y2) + 45;
+        const { path, mx, my } = edgePath(lay.dir, a, b);
         const bad = e.errors > 0;
         const dim = focus !== null && e.from !== focus && e.to !== focus;
         const label = `${e.calls}${bad ? ` · ${e.errors}✗` : ''}`;
@@ -289,6 +302,49 @@ function MapSvg({
       })}
     </svg>
   );
+}
+
+/**
+ * A call's curve: from the caller's side facing its callee to the callee's opposite side;
+ * a call back to an earlier layer (a cycle) loops outside, below (`h`) or to the right (`v`).
+ */
+function edgePath(
+  dir: Direction,
+  a: { x: number; y: number },
+  b: { x: number; y: number },
+): { path: string; mx: number; my: number } {
+  if (dir === 'h' && b.x > a.x) {
+    const [x1, y1, x2, y2] = [a.x + NODE_W, a.y + NODE_H / 2, b.x, b.y + NODE_H / 2];
+    const d = (x2 - x1) / 2;
+    return {
+      path: `M${x1},${y1} C${x1 + d},${y1} ${x2 - d},${y2} ${x2},${y2}`,
+      mx: (x1 + x2) / 2,
+      my: (y1 + y2) / 2,
+    };
+  }
+  if (dir === 'v' && b.y > a.y) {
+    const [x1, y1, x2, y2] = [a.x + NODE_W / 2, a.y + NODE_H, b.x + NODE_W / 2, b.y];
+    const d = (y2 - y1) / 2;
+    return {
+      path: `M${x1},${y1} C${x1},${y1 + d} ${x2},${y2 - d} ${x2},${y2}`,
+      mx: (x1 + x2) / 2,
+      my: (y1 + y2) / 2,
+    };
+  }
+  if (dir === 'h') {
+    const [x1, y1, x2, y2] = [a.x + NODE_W / 2, a.y + NODE_H, b.x + NODE_W / 2, b.y + NODE_H];
+    return {
+      path: `M${x1},${y1} C${x1},${y1 + 60} ${x2},${y2 + 60} ${x2},${y2 + 2}`,
+      mx: (x1 + x2) / 2,
+      my: Math.max(y1, y2) + 45,
+    };
+  }
+  const [x1, y1, x2, y2] = [a.x + NODE_W, a.y + NODE_H / 2, b.x + NODE_W, b.y + NODE_H / 2];
+  return {
+    path: `M${x1},${y1} C${x1 + 60},${y1} ${x2 + 60},${y2} ${x2 + 2},${y2}`,
+    mx: Math.max(x1, x2) + 45,
+    my: (y1 + y2) / 2,
+  };
 }
 
 const plural = (n: number, what: string) => `${fmtInt(n)} ${what}${n === 1 ? '' : 's'}`;

@@ -3,7 +3,8 @@
  * the span's events name), an edge wherever a span's parent belongs to another agent
  * (an orchestrator invoking a worker, a Claude Code session launching a subagent), weighted
  * by the number of such calls, with the calls that ended in error counted apart.
- * And a layered layout (longest path from the callers, left to right) for the SVG.
+ * And a layered layout for the SVG (longest path from the callers; left to right, or top
+ * to bottom on narrow screens).
  */
 import type { TraceDetail, TraceSpan } from '../api/sessions';
 import type { ApiEvent } from '../lib/types';
@@ -110,7 +111,11 @@ export interface Placed {
   layer: number;
 }
 
+/** Callers to the left of what they call (`h`), or above it (`v`, for narrow screens). */
+export type Direction = 'h' | 'v';
+
 export interface Layout {
+  dir: Direction;
   width: number;
   height: number;
   placed: Map<string, Placed>;
@@ -118,22 +123,54 @@ export interface Layout {
 
 export const NODE_W = 200;
 export const NODE_H = 44;
-const COL_GAP = 110;
-const ROW_GAP = 28;
+/** Space between layers, along the calls: room for an edge and its label. */
+const LAYER_GAP = { h: 110, v: 64 };
+/** Space between nodes of one layer, and between unconnected groups. */
+const NODE_GAP = 28;
+const GROUP_GAP = 40;
 const PAD = 16;
 
-/** Layers by the longest call path from a node nobody calls; cycles are cut where met. */
-export function layout(g: Graph): Layout {
+/**
+ * Each connected group of agents on its own band (largest first), layered by the longest
+ * call path from an agent nobody calls; cycles are cut where met.
+ */
+export function layout(g: Graph, dir: Direction = 'h'): Layout {
   const out = new Map<string, string[]>();
+  const near = new Map<string, string[]>();
   const indeg = new Map<string, number>();
   for (const n of g.nodes.keys()) {
     out.set(n, []);
+    near.set(n, []);
     indeg.set(n, 0);
   }
   for (const e of g.edges.values()) {
     out.get(e.from)?.push(e.to);
+    near.get(e.from)?.push(e.to);
+    near.get(e.to)?.push(e.from);
     indeg.set(e.to, (indeg.get(e.to) ?? 0) + 1);
   }
+  // Connected groups.
+  const groupOf = new Map<string, number>();
+  const groups: string[][] = [];
+  for (const n of g.nodes.keys()) {
+    if (groupOf.has(n)) continue;
+    const members: string[] = [];
+    const stack = [n];
+    groupOf.set(n, groups.length);
+    while (stack.length) {
+      const m = stack.pop()!;
+      members.push(m);
+      for (const k of near.get(m) ?? [])
+        if (!groupOf.has(k)) {
+          groupOf.set(k, groups.length);
+          stack.push(k);
+        }
+    }
+    groups.push(members);
+  }
+  const label = (id: string) => g.nodes.get(id)!.label;
+  groups.sort((a, b) => b.length - a.length || label(a[0]!).localeCompare(label(b[0]!)));
+
   const layer = new Map<string, number>();
   const onPath = new Set<string>();
   const place = (id: string, depth: number) => {
@@ -143,31 +180,43 @@ export function layout(g: Graph): Layout {
     for (const to of out.get(id) ?? []) place(to, depth + 1);
     onPath.delete(id);
   };
-  const roots = [...g.nodes.keys()].filter((n) => indeg.get(n) === 0);
-  for (const r of roots.length ? roots : [...g.nodes.keys()].slice(0, 1)) place(r, 0);
-  // Nodes only reachable through a cycle.
-  for (const n of g.nodes.keys()) if (!layer.has(n)) place(n, 0);
 
-  const columns: string[][] = [];
-  for (const [id, l] of layer) (columns[l] ??= []).push(id);
-  for (const col of columns)
-    col?.sort((a, b) => g.nodes.get(a)!.label.localeCompare(g.nodes.get(b)!.label));
-  const rows = Math.max(1, ...columns.map((c) => c?.length ?? 0));
-  const height = PAD * 2 + rows * NODE_H + (rows - 1) * ROW_GAP;
-  const placed = new Map<string, Placed>();
-  columns.forEach((col, l) => {
-    if (!col) return;
-    const colHeight = col.length * NODE_H + (col.length - 1) * ROW_GAP;
-    const top = (height - colHeight) / 2;
-    col.forEach((id, i) =>
-      placed.set(id, {
-        node: g.nodes.get(id)!,
-        layer: l,
-        x: PAD + l * (NODE_W + COL_GAP),
-        y: top + i * (NODE_H + ROW_GAP),
-      }),
-    );
+  // Within a group: `a` along the calls (layer), `c` across (the layer's nodes, centred).
+  // Groups follow one another down the page in both directions, so a phone gets a narrow
+  // column of groups.
+  const along = (dir === 'h' ? NODE_W : NODE_H) + LAYER_GAP[dir];
+  const across = (dir === 'h' ? NODE_H : NODE_W) + NODE_GAP;
+  const blocks = groups.map((members) => {
+    const roots = members.filter((n) => indeg.get(n) === 0);
+    for (const r of roots.length ? roots : members.slice(0, 1)) place(r, 0);
+    for (const n of members) if (!layer.has(n)) place(n, 0);
+    const layers: string[][] = [];
+    for (const n of members) (layers[layer.get(n)!] ??= []).push(n);
+    const size = Math.max(1, ...layers.map((l) => l?.length ?? 0));
+    const cross = size * across - NODE_GAP;
+    const length = layers.length * along - LAYER_GAP[dir];
+    const cells: { id: string; a: number; c: number; l: number }[] = [];
+    layers.forEach((ids, l) => {
+      if (!ids) return;
+      ids.sort((x, y) => label(x).localeCompare(label(y)));
+      const start = (cross - (ids.length * across - NODE_GAP)) / 2;
+      ids.forEach((id, k) => cells.push({ id, l, a: l * along, c: start + k * across }));
+    });
+    return { cells, cross, length };
   });
-  const width = PAD * 2 + columns.length * NODE_W + Math.max(0, columns.length - 1) * COL_GAP;
-  return { width, height, placed };
+  const width = 2 * PAD + Math.max(0, ...blocks.map((b) => (dir === 'h' ? b.length : b.cross)));
+  const placed = new Map<string, Placed>();
+  let top = PAD;
+  for (const b of blocks) {
+    const left = dir === 'h' ? PAD : PAD + (width - 2 * PAD - b.cross) / 2;
+    for (const cell of b.cells)
+      placed.set(cell.id, {
+        node: g.nodes.get(cell.id)!,
+        layer: cell.l,
+        x: left + (dir === 'h' ? cell.a : cell.c),
+        y: top + (dir === 'h' ? cell.c : cell.a),
+      });
+    top += (dir === 'h' ? b.cross : b.length) + GROUP_GAP;
+  }
+  return { dir, width, height: top - GROUP_GAP + PAD, placed };
 }
