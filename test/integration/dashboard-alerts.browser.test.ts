@@ -103,6 +103,14 @@ describe('dashboard: alerts, channels, SQL console and requests in Chromium', ()
       .waitFor();
     await screenshot(page, 'alert-rule-form-error-desktop');
     await page.getByLabel('Window').fill('10s');
+    assert.equal(
+      await page
+        .locator('.field', { has: page.getByLabel('Window') })
+        .getByRole('alert')
+        .count(),
+      0,
+      'the reason goes once the field is edited',
+    );
     await screenshot(page, 'alert-rule-form-desktop');
     await page.getByRole('button', { name: 'Create rule' }).click();
     await page.waitForURL(/\/alerts\/rules$/);
@@ -243,7 +251,7 @@ describe('dashboard: alerts, channels, SQL console and requests in Chromium', ()
         trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')),
       );
     assert.deepEqual(
-      cells.sort((a, b) => a[0]!.localeCompare(b[0]!)),
+      cells.sort((a, b) => a[0]!.localeCompare(b[0])),
       [
         [BURST_APP, '40'],
         [SQL_APP, '3'],
@@ -256,7 +264,7 @@ describe('dashboard: alerts, channels, SQL console and requests in Chromium', ()
       page.getByRole('button', { name: /Export CSV/ }).click(),
     ]);
     assert.match(download.suggestedFilename(), /^fleetscope-query-.*\.csv$/);
-    const csv = await readFile((await download.path())!, 'utf8');
+    const csv = await readFile(await download.path(), 'utf8');
     const [header, ...lines] = csv.split('\r\n');
     assert.equal(header, 'app,count');
     assert.deepEqual(lines.sort(), ['', `${BURST_APP},40`, `${SQL_APP},3`]);
@@ -272,7 +280,7 @@ describe('dashboard: alerts, channels, SQL console and requests in Chromium', ()
       page.getByRole('button', { name: /Export CSV/ }).click(),
     ]);
     assert.equal(
-      await readFile((await quoted.path())!, 'utf8'),
+      await readFile(await quoted.path(), 'utf8'),
       'note\r\n"has ""quotes"", and a comma"\r\n',
     );
 
@@ -290,6 +298,22 @@ describe('dashboard: alerts, channels, SQL console and requests in Chromium', ()
       await page.getByRole('list', { name: 'History' }).getByRole('listitem').count(),
       2,
     );
+
+    // Every example runs on the analyst views (each adds one line to the history).
+    const examples = page.getByRole('complementary', { name: 'Queries' }).locator('.panel').first();
+    const history = page.getByRole('list', { name: 'History' }).getByRole('listitem');
+    const names = await examples.getByRole('button').allTextContents();
+    assert.ok(names.length >= 5, names.join(', '));
+    for (const name of names) {
+      const before = await history.count();
+      await examples.getByRole('button', { name, exact: true }).click();
+      await page.getByRole('button', { name: /Run$/ }).click();
+      await waitFor(`example "${name}" ran`, async () => (await history.count()) === before + 1);
+      // (count() does not wait; textContent() of an absent element would.)
+      const failed = page.getByTestId('sql-error');
+      if ((await failed.count()) > 0)
+        assert.fail(`example "${name}": ${await failed.textContent()}`);
+    }
 
     // A statement the server refuses says why.
     await editor.fill('delete from events');
@@ -333,6 +357,44 @@ describe('dashboard: alerts, channels, SQL console and requests in Chromium', ()
     assert.ok(got.at - clicked < 3_000, `the agent got the answer ${got.at - clicked} ms later`);
     await screenshot(page, 'hitl-answered-desktop');
 
+    // A refused answer rolls the card back and says why. (This all-in-one runs without auth,
+    // so the API's 403 for a key without the respond scope is played by the route; the
+    // real 403 is in hitl.e2e.)
+    const other = await call<{ id: string }>('POST', '/hitl/requests', {
+      app: 'ui-app',
+      session_id: 'ui-s',
+      question: 'Push to main?',
+      type: 'permission',
+    });
+    const refused = page.locator(`[data-testid="hitl-card"][data-request-id="${other.id}"]`);
+    await refused.waitFor({ timeout: 10_000 });
+    const gate: { release?: () => void } = {};
+    await page.route(`**/hitl/requests/${other.id}/respond`, async (route) => {
+      await new Promise<void>((r) => (gate.release = r));
+      await route.fulfill({
+        status: 403,
+        contentType: 'application/json',
+        body: JSON.stringify({
+          statusCode: 403,
+          error: 'forbidden',
+          message: 'this API key lacks the scope(s): respond',
+          details: { missing_scopes: ['respond'] },
+        }),
+      });
+    });
+    await refused.getByRole('button', { name: /Deny/ }).click();
+    // Optimistic: answered at once, before the server has said anything.
+    await refused.getByTestId('hitl-answer').filter({ hasText: 'Denied' }).waitFor();
+    assert.equal(await refused.getAttribute('data-state'), 'answered');
+    await waitFor('the respond request', async () => gate.release !== undefined);
+    gate.release!();
+    await refused.getByRole('alert').filter({ hasText: 'may not answer requests' }).waitFor();
+    assert.equal(await refused.getAttribute('data-state'), 'pending', 'rolled back');
+    await screenshot(page, 'hitl-refused-desktop');
+    await page.unroute(`**/hitl/requests/${other.id}/respond`);
+    const stillPending = await call<{ status: string }>('GET', `/hitl/requests/${other.id}`);
+    assert.equal(stillPending.status, 'pending');
+
     await page.getByRole('tab', { name: /History/ }).click();
     await page
       .locator(`[data-testid="hitl-card"][data-request-id="${id}"]`)
@@ -371,6 +433,10 @@ describe('dashboard: alerts, channels, SQL console and requests in Chromium', ()
     ];
     for (const [path, name, heading] of views) {
       await open(page, path, heading);
+      if (name === 'sql') {
+        await page.getByRole('button', { name: '▶ Run' }).click();
+        await page.getByTestId('sql-meta').waitFor();
+      }
       await page.waitForLoadState('networkidle').catch(() => undefined);
       await assertFitsWidth(page, name);
       await screenshot(page, `${name}-phone`);

@@ -243,11 +243,36 @@ function Field({
 
 const WINDOWS = ['10s', '30s', '1m', '5m', '15m', '1h', '6h', '1d'];
 
+/** The API field each form value is sent as (a server error hides once its field is edited). */
+const API_FIELD: Record<keyof FormState, string> = {
+  name: 'name',
+  condition: 'condition',
+  stat: 'stat',
+  operator: 'operator',
+  threshold: 'threshold',
+  window: 'window',
+  for: 'for',
+  groupBy: 'group_by',
+  groupTags: 'group_by',
+  filters: 'filters',
+  tagFilters: 'filters',
+  severity: 'severity',
+  channelMode: 'channels',
+  channels: 'channels',
+  labels: 'labels',
+  annotations: 'annotations',
+  repeatInterval: 'repeat_interval',
+  minEvents: 'min_events',
+  anomalyKind: 'anomaly_kind',
+  enabled: 'enabled',
+};
+
 function RuleForm({ id, initial }: { id?: string; initial: FormState }) {
   const qc = useQueryClient();
   const navigate = useNavigate();
   const [f, setF] = useState<FormState>(initial);
   const [local, setLocal] = useState<Record<string, string>>({});
+  const [edited, setEdited] = useState<Set<string>>(() => new Set());
   const channels = useQuery({
     queryKey: ['alerts', 'channels'],
     queryFn: () => api<ChannelView[]>('/alerts/channels'),
@@ -265,11 +290,15 @@ function RuleForm({ id, initial }: { id?: string; initial: FormState }) {
   const apiErr = save.error instanceof ApiError ? save.error : null;
   /** The server's reason for a field or anything under it (`filters.app.1`). */
   const err = (field: string): string | undefined => {
+    if (edited.has(field) || edited.has(field.split('.')[0]!)) return undefined;
     if (local[field]) return local[field];
     const d = apiErr?.details.find((x) => x.field === field || x.field.startsWith(`${field}.`));
     return d ? (d.field === field ? d.reason : `${d.field}: ${d.reason}`) : undefined;
   };
-  const set = <K extends keyof FormState>(k: K, v: FormState[K]) => setF((x) => ({ ...x, [k]: v }));
+  const set = <K extends keyof FormState>(k: K, v: FormState[K]) => {
+    setF((x) => ({ ...x, [k]: v }));
+    setEdited((e) => (e.has(API_FIELD[k]) ? e : new Set(e).add(API_FIELD[k])));
+  };
   const condition = CONDITIONS.find((c) => c.value === f.condition)!;
   const preview = useMemo(
     () =>
@@ -294,6 +323,7 @@ function RuleForm({ id, initial }: { id?: string; initial: FormState }) {
         e.preventDefault();
         const { body, local: problems } = toBody(f);
         setLocal(problems);
+        setEdited(new Set());
         if (Object.keys(problems).length === 0) save.mutate(body);
       }}
     >
