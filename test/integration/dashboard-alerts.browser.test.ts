@@ -84,7 +84,7 @@ describe('dashboard: alerts, channels, SQL console and requests in Chromium', ()
     await receiver?.stop();
   });
 
-  it('creates a rule in the form (a 400 shown at its field), sees it fire, acknowledges it', async () => {
+  it('creates a rule in the form (a 400 shown at its field), sees it fire, acknowledges and silences it, edits and switches the rule off', async () => {
     const { page, errors, context } = await newPage(browser, DESKTOP);
     await open(page, '/alerts/rules/new', 'New alert rule');
     await page.getByLabel('Name', { exact: true }).fill(RULE);
@@ -177,6 +177,35 @@ describe('dashboard: alerts, channels, SQL console and requests in Chromium', ()
       'app=ui-burst',
     ]);
     await screenshot(page, 'alert-detail-desktop');
+
+    // Edit (PUT keeps what the form did not change) and switch off in the list (PATCH).
+    await open(page, '/alerts/rules', 'Alert rules');
+    const ruleCard = page.locator('.rule-card').filter({ hasText: RULE });
+    await ruleCard.getByRole('button', { name: 'Edit' }).click();
+    await page.getByRole('heading', { level: 1, name: `Edit rule ${RULE}` }).waitFor();
+    assert.equal(await page.getByLabel('Window').inputValue(), '10s');
+    assert.equal(await page.getByLabel('Only apps').inputValue(), BURST_APP);
+    await page.getByLabel('Threshold').fill('0.3');
+    await page.getByRole('button', { name: 'Save rule' }).click();
+    await page.waitForURL(/\/alerts\/rules$/);
+    await ruleCard.getByText('> 30.0 %').waitFor();
+    await ruleCard.getByRole('switch', { name: `${RULE} enabled` }).uncheck();
+    const edited = await waitFor('the rule switched off', async () => {
+      const r = await call<{ id: string; enabled: boolean; threshold: number }>(
+        'GET',
+        `/alerts/rules/${rule.id}`,
+      );
+      return r.enabled ? undefined : r;
+    });
+    assert.equal(edited.threshold, 0.3);
+    const full = await call<{ window: string; severity: string; filters: { app: string } }>(
+      'GET',
+      `/alerts/rules/${rule.id}`,
+    );
+    assert.deepEqual(
+      [full.window, full.severity, full.filters.app],
+      ['10s', 'critical', BURST_APP],
+    );
     assert.deepEqual(errors, []);
     await context.close();
   });
