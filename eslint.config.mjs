@@ -30,7 +30,9 @@ export default tseslint.config(
       'data/**',
       'test-results/**',
       'infra/**',
-      'apps/dashboard/src/**',
+      'apps/dashboard/dev-dist/**',
+      // Type-checked on its own (tsconfig.sw.json: the WebWorker lib, not the DOM).
+      'apps/dashboard/src/sw.ts',
       'bench/results/**',
     ],
   },
@@ -110,6 +112,49 @@ export default tseslint.config(
             {
               group: ['@fleetscope/api', '@fleetscope/stream-workers', '@fleetscope/dashboard'],
               message: 'libs never import apps',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // The dashboard: typed rules on .ts and .tsx; it may import only TYPES from the server's
+    // packages, so no server code (zod schemas, drivers) reaches the browser bundle.
+    files: ['apps/dashboard/**/*.ts', 'apps/dashboard/**/*.tsx'],
+    extends: [...tseslint.configs.recommendedTypeChecked],
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', ignoreRestSiblings: true },
+      ],
+      '@typescript-eslint/no-misused-promises': [
+        'error',
+        { checksVoidReturn: { arguments: false, attributes: false } },
+      ],
+      // As for the server: JSON from the wire is narrowed where it is used.
+      '@typescript-eslint/no-unsafe-assignment': 'off',
+      '@typescript-eslint/no-unsafe-member-access': 'off',
+      '@typescript-eslint/no-unsafe-argument': 'off',
+      '@typescript-eslint/no-unsafe-return': 'off',
+      '@typescript-eslint/no-unsafe-call': 'off',
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['@fleetscope/*', '!@fleetscope/domain'],
+              message: 'the dashboard talks to the server over HTTP and WebSocket only',
+            },
+          ],
+          paths: [
+            {
+              name: '@fleetscope/domain',
+              allowTypeImports: true,
+              message: 'import types only from @fleetscope/domain (no server code in the bundle)',
             },
           ],
         },

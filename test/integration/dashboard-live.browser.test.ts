@@ -248,6 +248,38 @@ describe('dashboard: live view in Chromium', () => {
     await context.close();
   });
 
+  it("shows a waiting agent's question as a card on the live view; the answer reaches its long poll", async () => {
+    const { page, errors, context } = await newPage(browser, DESKTOP);
+    await openLive(page);
+    const r = await fetch(`${server.base}/hitl/requests`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        app: 'hitl-live',
+        session_id: 'sess-hitl-live',
+        type: 'question',
+        question: 'Which branch should I deploy?',
+        timeout_s: 120,
+      }),
+    });
+    assert.equal(r.status, 202);
+    const { id } = (await r.json()) as { id: string };
+    // The agent waits on the API (no server on its host).
+    const poll = fetch(`${server.base}/hitl/requests/${encodeURIComponent(id)}/response?wait=30`);
+    const card = page.getByLabel('Agents waiting for an answer');
+    await card.getByText('Which branch should I deploy?').waitFor({ timeout: 15_000 });
+    await screenshot(page, 'live-hitl-card');
+    await card.getByRole('textbox').fill('release/2026.11');
+    await card.getByRole('button', { name: /Submit/ }).click();
+    const answered = await poll;
+    assert.equal(answered.status, 200);
+    const body = (await answered.json()) as { status: string; response: { response?: string } };
+    assert.equal(body.status, 'responded');
+    assert.equal(body.response.response, 'release/2026.11');
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+
   it("leads the seed's pages to the matching views, and keeps the API's JSON for API clients", async () => {
     const { page, errors, context } = await newPage(browser, DESKTOP);
     for (const [seed, view] of [

@@ -25,6 +25,8 @@ export class ApiError extends Error {
     readonly status: number,
     message: string,
     readonly details: FieldError[] = [],
+    /** The answer's JSON body as the server sent it. */
+    readonly body: unknown = undefined,
   ) {
     super(message);
     this.name = 'ApiError';
@@ -76,7 +78,7 @@ async function errorOf(res: Response): Promise<ApiError> {
           typeof d === 'object' && d !== null && 'field' in d && 'reason' in d,
       )
     : [];
-  return new ApiError(res.status, message, details);
+  return new ApiError(res.status, message, details, body);
 }
 
 export interface RequestOptions {

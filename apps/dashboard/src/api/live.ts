@@ -240,7 +240,7 @@ export class LiveConnection {
         const q = msg.queryId ? this.queries.get(msg.queryId) : undefined;
         if (q && msg.queryId) {
           this.queries.delete(msg.queryId);
-          q.resolve(msg as unknown as QueryResult);
+          q.resolve(msg);
         }
         return;
       }
@@ -248,7 +248,13 @@ export class LiveConnection {
         const q = msg.id ? this.queries.get(msg.id) : undefined;
         if (q && msg.id) {
           this.queries.delete(msg.id);
-          q.reject(new Error(msg.message));
+          const position = (msg as { position?: unknown }).position;
+          q.reject(
+            Object.assign(new Error(msg.message), {
+              code: msg.code,
+              ...(typeof position === 'number' ? { position } : {}),
+            }),
+          );
           return;
         }
         if (msg.code === 'invalid_cursor' && msg.id) {

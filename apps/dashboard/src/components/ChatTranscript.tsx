@@ -18,6 +18,7 @@ const ROLES: { value: Role; label: string; icon: string }[] = [
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
+// eslint-disable-next-line no-control-regex -- ANSI escape sequences are what it strips
 const ANSI = new RegExp('\u001b\\[[0-9;]*[A-Za-z]', 'g');
 const clean = (s: string) => s.replace(ANSI, '');
 
@@ -93,7 +94,7 @@ export function toMessage(entry: unknown, index: number): Message {
   // A user entry that only carries tool results is the tool's answer, not the person's.
   if (role === 'user' && blocks.some((b) => b.kind !== 'tool_result')) roles.add('user');
   if (role === 'user' && blocks.length === 0) roles.add('user');
-  const usage = isObj(msg?.['usage']) ? (msg['usage'] as Obj) : null;
+  const usage = isObj(msg?.['usage']) ? msg['usage'] : null;
   const num = (v: unknown) => (typeof v === 'number' ? v : null);
   return {
     index,

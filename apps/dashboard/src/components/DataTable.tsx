@@ -1,5 +1,6 @@
 /** A sortable table: click or press Enter on a header to sort; the sort is announced. */
 import { useMemo, useState, type ReactNode } from 'react';
+import { textOf } from '../lib/format';
 
 export interface Column<T> {
   key: string;
@@ -89,7 +90,7 @@ export function DataTable<T>({
             >
               {columns.map((c) => (
                 <td key={c.key} className={c.numeric ? 'num' : undefined}>
-                  {c.render ? c.render(r) : String((r as Record<string, unknown>)[c.key] ?? '–')}
+                  {c.render ? c.render(r) : plain((r as Record<string, unknown>)[c.key])}
                 </td>
               ))}
             </tr>
@@ -98,4 +99,11 @@ export function DataTable<T>({
       </table>
     </div>
   );
+}
+
+/** A cell without a renderer: text as is, objects as JSON, nothing as a dash. */
+function plain(v: unknown): string {
+  if (v === null || v === undefined) return '–';
+  if (typeof v === 'object') return JSON.stringify(v);
+  return textOf(v);
 }

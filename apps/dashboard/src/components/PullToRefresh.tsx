@@ -36,7 +36,7 @@ export function PullToRefresh({
         setPull(0);
         if (!reached) return;
         setBusy(true);
-        onRefresh().finally(() => setBusy(false));
+        void onRefresh().finally(() => setBusy(false));
       }}
     >
       <div

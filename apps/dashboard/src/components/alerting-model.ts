@@ -174,7 +174,8 @@ export function alertTab(a: AlertView): AlertTab {
 
 export function channelTarget(c: ChannelView): string {
   const url = typeof c.config.url === 'string' ? c.config.url : '';
-  if (c.kind === 'pagerduty') return `routing key ${String(c.config.routing_key ?? '')}`;
+  if (c.kind === 'pagerduty')
+    return `routing key ${typeof c.config.routing_key === 'string' ? c.config.routing_key : ''}`;
   if (typeof c.config.endpoint === 'string') {
     try {
       return `push service ${new URL(c.config.endpoint).host}`;

@@ -1,3 +1,5 @@
+import { textOf } from '../lib/format';
+
 /**
  * CSV as RFC 4180 reads it: comma-separated, CRLF line ends, a field quoted when it holds a
  * comma, a quote, a line break or edge spaces, quotes doubled inside. NULL is an empty
@@ -6,7 +8,9 @@
 
 export function csvField(v: unknown): string {
   if (v === null || v === undefined) return '';
-  const s = typeof v === 'object' ? JSON.stringify(v) : String(v);
+  let s = typeof v === 'object' ? JSON.stringify(v) : textOf(v);
+  // A text cell a spreadsheet would run as a formula is kept as text (OWASP CSV injection).
+  if (typeof v === 'string' && /^[=+\-@\t\r]/.test(s)) s = `'${s}`;
   return /[",\r\n]|^\s|\s$/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 

@@ -42,7 +42,9 @@ export function ErrorBox({ error, retry }: { error: unknown; retry?: () => void 
       ? `${error.status === 401 ? 'Unauthorized: set an API key in Settings. ' : ''}${error.message}`
       : error instanceof Error
         ? error.message
-        : String(error);
+        : typeof error === 'string'
+          ? error
+          : JSON.stringify(error);
   return (
     <div className="error-box" role="alert">
       <span>{message}</span>

@@ -76,3 +76,19 @@ export function shortModel(model: string | null | undefined): string | null {
   if (m) return `${m[1]}-${m[2]}${m[3] && m[3].length <= 2 ? `-${m[3]}` : ''}`;
   return model.length > 24 ? `${model.slice(0, 23)}…` : model;
 }
+
+/** Any JSON value as text: strings as they are, objects as JSON, null and undefined as ''. */
+export function textOf(v: unknown): string {
+  switch (typeof v) {
+    case 'string':
+      return v;
+    case 'number':
+    case 'boolean':
+    case 'bigint':
+      return String(v);
+    case 'object':
+      return v === null ? '' : JSON.stringify(v);
+    default:
+      return '';
+  }
+}

@@ -286,8 +286,7 @@ function AlertCard({
   );
 }
 
-const DURATIONS = ['1h', '4h', '24h', 'custom'] as const;
-type DurationChoice = (typeof DURATIONS)[number];
+type DurationChoice = '1h' | '4h' | '24h' | 'custom';
 
 /** A silence for this alert's labels: who/why and for how long. */
 function SilenceForm({ alert: a, onClose }: { alert: AlertView; onClose: () => void }) {

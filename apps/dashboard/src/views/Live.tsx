@@ -9,6 +9,7 @@ import { useQuery } from '@tanstack/react-query';
 import { api } from '../api/http';
 import { live, type LiveEvent } from '../api/live';
 import { Chart } from '../components/Chart';
+import { HitlCard, type HitlRequest } from '../components/HitlCard';
 import { ErrorBox, Tabs } from '../components/ui';
 import { agentOf, eventDetail, makeMatcher, typeIcon } from '../lib/events';
 import { colorOf, fmtInt, fmtMs, fmtTime, SEVERITY_NAMES, shortModel } from '../lib/format';
@@ -645,23 +646,28 @@ function SharedEvent({ id, onClose }: { id: string; onClose: () => void }) {
   );
 }
 
-/** A line that says agents are waiting for an answer (the cards are on the Requests view). */
+/** Agents waiting for an answer: their cards, answerable here (all of them on Requests). */
 function PendingRequests() {
   const q = useQuery({
-    queryKey: ['hitl', 'pending-count'],
-    queryFn: () => api<unknown>('/hitl/requests', { status: 'pending', limit: 50 }),
+    queryKey: ['hitl', 'live-pending'],
+    queryFn: () => api<HitlRequest[]>('/hitl/requests', { status: 'pending', limit: 20 }),
     refetchInterval: 5_000,
     retry: false,
   });
-  const list = Array.isArray(q.data)
-    ? q.data
-    : ((q.data as { items?: unknown[] } | undefined)?.items ?? []);
+  const list = q.data ?? [];
   if (list.length === 0) return null;
   return (
-    <p className="hitl-card" role="status">
-      🙋 {list.length} agent{list.length === 1 ? ' is' : 's are'} waiting for an answer.{' '}
-      <Link to="/hitl">Answer now</Link>
-    </p>
+    <section aria-label="Agents waiting for an answer" className="live-hitl">
+      <p className="row">
+        <strong className="grow">
+          🙋 {list.length} agent{list.length === 1 ? ' is' : 's are'} waiting for an answer
+        </strong>
+        <Link to="/hitl">All requests</Link>
+      </p>
+      {list.slice(0, 3).map((r) => (
+        <HitlCard key={r.id} request={r} />
+      ))}
+    </section>
   );
 }
 

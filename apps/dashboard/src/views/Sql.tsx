@@ -12,7 +12,7 @@ import { ConfirmButton } from '../components/ConfirmButton';
 import { downloadText, toCsv } from '../components/csv';
 import { DataTable, type Column } from '../components/DataTable';
 import { ErrorBox } from '../components/ui';
-import { fmtAgo, fmtInt } from '../lib/format';
+import { fmtAgo, fmtInt, textOf } from '../lib/format';
 
 const EXAMPLES: { name: string; sql: string }[] = [
   { name: 'Events per app', sql: 'select app, count(*) from events group by app order by 2 desc' },
@@ -130,7 +130,7 @@ function cell(v: unknown): ReactNode {
   if (v === null || v === undefined) return <span className="null">NULL</span>;
   if (typeof v === 'object') return <span className="mono">{JSON.stringify(v)}</span>;
   if (typeof v === 'boolean') return String(v);
-  const s = String(v);
+  const s = textOf(v);
   return s.length > 200 ? <span title={s}>{s.slice(0, 199)}…</span> : s;
 }
 
@@ -166,6 +166,12 @@ export default function Sql() {
       );
     } catch (err) {
       setError(err);
+      // Put the cursor where PostgreSQL says the statement went wrong.
+      const at = errorPosition(err);
+      if (at !== null && editor.current && text === editor.current.value) {
+        editor.current.focus();
+        editor.current.setSelectionRange(at - 1, at);
+      }
       setHistory((h) => pushHistory(h, { sql: text, at: Date.now(), ok: false }));
     } finally {
       setRunning(false);
@@ -252,7 +258,8 @@ export default function Sql() {
                     ? 'Unauthorized: set an API key in Settings.'
                     : error instanceof Error
                       ? error.message
-                      : String(error)}
+                      : JSON.stringify(error)}
+                  {errorPosition(error) !== null ? ` (at character ${errorPosition(error)})` : ''}
                 </span>
               </div>
             ) : null}
@@ -549,4 +556,14 @@ function SaveQuery({
       ) : null}
     </div>
   );
+}
+
+/** The 1-based character PostgreSQL's error points at (WebSocket or POST /query), if any. */
+function errorPosition(err: unknown): number | null {
+  if (err instanceof ApiError) {
+    const p = (err.body as { details?: { position?: unknown } } | undefined)?.details?.position;
+    return typeof p === 'number' ? p : null;
+  }
+  const p = (err as { position?: unknown } | null)?.position;
+  return typeof p === 'number' ? p : null;
 }
