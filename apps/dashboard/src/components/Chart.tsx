@@ -33,6 +33,8 @@ export interface ChartProps {
   band?: [number, number];
   yFormat?: (v: number) => string;
   rightFormat?: (v: number) => string;
+  /** The left axis' range from the data's min and max (e.g. a ratio starting at 0). */
+  yRange?: (min: number, max: number) => [number, number];
 }
 
 const cssVar = (name: string, fallback: string): string =>
@@ -49,6 +51,7 @@ export function Chart({
   band,
   yFormat,
   rightFormat,
+  yRange,
 }: ChartProps) {
   const box = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
@@ -67,6 +70,14 @@ export function Chart({
       cursor: { drag: { x: false, y: false } },
       scales: {
         x: categories ? { time: false } : { time: true },
+        ...(yRange
+          ? {
+              y: {
+                range: (_u: uPlot, min: number | null, max: number | null): uPlot.Range.MinMax =>
+                  yRange(min ?? 0, max ?? 0),
+              },
+            }
+          : {}),
         ...(series.some((s) => s.right) ? { r: { auto: true } } : {}),
       },
       axes: [

@@ -204,7 +204,8 @@ export default function Analytics() {
                 title="Error rate"
                 data={d!}
                 series={[{ label: 'Error rate', format: (v) => fmtPct(v) }]}
-                yFormat={(v) => fmtPct(v, 0)}
+                yFormat={(v) => fmtPct(v, v !== 0 && Math.abs(v) < 0.1 ? 1 : 0)}
+                yRange={(_min, max) => [0, Math.max(max * 1.1, 0.01)]}
               />
             )}
           </QueryView>
