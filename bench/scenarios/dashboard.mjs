@@ -8,6 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
+import WebSocket from 'ws';
 import {
   ROOT,
   ensureBuilt,
@@ -47,6 +48,19 @@ export async function run({ quick }) {
     await page.goto(`${base}/`);
     await page.getByTestId('connection').getByText('Live').waitFor({ timeout: 30_000 });
 
+    // A plain WebSocket client next to the page: the server's part of the lag, so the page's
+    // own part is the difference.
+    const nodeLag = [];
+    const probe = new WebSocket(`${base.replace(/^http/, 'ws')}/ws`);
+    await new Promise((resolve, reject) => {
+      probe.once('error', reject);
+      probe.once('open', () => probe.send(JSON.stringify({ type: 'subscribe', id: 'all' })));
+      probe.on('message', (raw) => {
+        const msg = JSON.parse(raw.toString());
+        if (msg.type === 'subscribed') resolve();
+        if (msg.type === 'event') nodeLag.push(Date.now() - Date.parse(msg.data.received_at));
+      });
+    });
     const workload = makeWorkload(31, 20_000).map((e) => ({ ...e, id: undefined }));
     const per = Math.max(1, Math.round(rate / 10));
     const before = await page.evaluate(() => ({
@@ -98,7 +112,9 @@ export async function run({ quick }) {
       lag: [...window.fleetscope.live.lagMs],
       longTaskMs: window.__longTaskMs,
     }));
+    probe.close();
     const received = after.events - before.events;
+    const serverLag = nodeLag.sort((a, b) => a - b);
     const lag = after.lag.slice(-received).sort((a, b) => a - b);
     const bundle = JSON.parse(
       readFileSync(join(ROOT, 'apps/dashboard/dist/bundle-report.json'), 'utf8'),
@@ -112,6 +128,8 @@ export async function run({ quick }) {
         skipped_lagged: after.lagged,
         lag_p50_ms: Number(percentile(lag, 50)?.toFixed(0)),
         lag_p99_ms: Number(percentile(lag, 99)?.toFixed(0)),
+        ws_client_lag_p50_ms: Number(percentile(serverLag, 50)?.toFixed(0)),
+        ws_client_lag_p99_ms: Number(percentile(serverLag, 99)?.toFixed(0)),
         last_event_drawn_after_ms: Math.round(drainMs),
         long_task_share: Number(
           ((after.longTaskMs - before.longTaskMs) / (loadSeconds * 1000 + drainMs)).toFixed(3),
@@ -125,6 +143,7 @@ export async function run({ quick }) {
         events_per_sec: rows[0].posted_per_sec,
         received_ratio: Number((received / posted).toFixed(4)),
         lag_p99_ms: rows[0].lag_p99_ms,
+        page_extra_lag_p99_ms: rows[0].lag_p99_ms - rows[0].ws_client_lag_p99_ms,
         long_task_share: rows[0].long_task_share,
         initial_js_gzip_kb: Number((bundle.initial_js_gzip_bytes / 1024).toFixed(1)),
       },

@@ -27,11 +27,24 @@ export const fmtUsd = (n: number | null | undefined): string =>
     ? '–'
     : `$${n < 1 ? n.toFixed(4) : n.toFixed(2)}`;
 
-export const fmtTime = (iso: string | number | Date): string =>
-  new Date(iso).toLocaleTimeString(undefined, { hour12: false });
+// One formatter each: toLocale*String with options builds a new Intl formatter per call,
+// which the live list pays for every row it draws.
+const timeFmt = new Intl.DateTimeFormat(undefined, {
+  hour: '2-digit',
+  minute: '2-digit',
+  second: '2-digit',
+  hour12: false,
+});
+const dateTimeFmt = new Intl.DateTimeFormat(undefined, {
+  dateStyle: 'short',
+  timeStyle: 'medium',
+  hour12: false,
+});
+
+export const fmtTime = (iso: string | number | Date): string => timeFmt.format(new Date(iso));
 
 export const fmtDateTime = (iso: string | number | Date): string =>
-  new Date(iso).toLocaleString(undefined, { hour12: false });
+  dateTimeFmt.format(new Date(iso));
 
 /** "12 s ago", "3 min ago", "2 h ago", or the date. */
 export function fmtAgo(iso: string | number | Date, now = Date.now()): string {
