@@ -8,6 +8,11 @@ export interface LiveTailOptions {
   clientId: string;
   topic: string;
   log: (msg: string, extra?: Record<string, unknown>) => void;
+  /**
+   * False while nobody listens: messages are then dropped before their headers are copied
+   * or `onMessage` runs. Default: always true.
+   */
+  active?: () => boolean;
 }
 
 /**
@@ -48,7 +53,7 @@ export class RdkafkaLiveTail {
       { 'auto.offset.reset': 'latest' },
     );
     this.consumer.on('data', (m) => {
-      if (!m.value) return;
+      if (!m.value || this.options.active?.() === false) return;
       const headers: Record<string, string> = {};
       for (const h of m.headers ?? []) {
         for (const [k, v] of Object.entries(h))

@@ -27,10 +27,25 @@ export interface ProducerOptions {
   compression?: 'lz4' | 'gzip' | 'snappy' | 'none';
 }
 
-interface Pending {
+/** One `send` call: settles once every message of it has its delivery report. */
+interface PendingBatch {
+  left: number;
+  /** The first failure, which `send` rejects with once all messages are settled. */
+  error: Error | undefined;
   resolve: () => void;
   reject: (err: Error) => void;
 }
+
+function settleOne(batch: PendingBatch, err: Error | undefined): void {
+  batch.error ??= err;
+  batch.left -= 1;
+  if (batch.left === 0) {
+    if (batch.error) batch.reject(batch.error);
+    else batch.resolve();
+  }
+}
+
+type RdkafkaHeaders = { [key: string]: string }[];
 
 /**
  * The data-path producer (node-rdkafka / librdkafka). `send` resolves only once the broker
@@ -72,11 +87,10 @@ export class RdkafkaProducer {
       },
     );
     this.producer.on('delivery-report', (err, report) => {
-      const p = report.opaque as Pending | undefined;
+      const batch = report.opaque as PendingBatch | undefined;
       this.pending -= 1;
-      if (!p) return;
-      if (err) p.reject(new Error(`Kafka delivery failed: ${err.message}`));
-      else p.resolve();
+      if (!batch) return;
+      settleOne(batch, err ? new Error(`Kafka delivery failed: ${err.message}`) : undefined);
     });
   }
 
@@ -99,44 +113,55 @@ export class RdkafkaProducer {
     return this.pending;
   }
 
-  /** Sends messages and resolves when all are acknowledged. */
+  /**
+   * Sends messages and resolves when all are acknowledged; rejects with the first failure once
+   * every message has settled.
+   * NOTE: one promise per call and headers converted once per distinct headers object: per
+   * message, this was a visible share of the api's JavaScript time at 1,000-event requests.
+   */
   async send(messages: readonly OutgoingMessage[]): Promise<void> {
     if (this.pending + messages.length > this.options.maxPending) {
       throw new ProducerSaturatedError(this.pending);
     }
-    const acks: Promise<void>[] = [];
-    for (const m of messages) {
-      acks.push(
-        new Promise<void>((resolve, reject) => {
-          const headers = m.headers
-            ? Object.entries(m.headers).map(([k, v]) => ({ [k]: v }))
-            : undefined;
-          try {
-            this.producer.produce(
-              m.topic,
-              null,
-              typeof m.value === 'string' ? Buffer.from(m.value) : m.value,
-              m.key,
-              Date.now(),
-              { resolve, reject } satisfies Pending,
-              headers,
-            );
-            this.pending += 1;
-          } catch (err) {
-            // ERR__QUEUE_FULL: librdkafka's local queue is full → backpressure, not a crash.
-            const code = (err as { code?: number }).code;
-            if (code === Kafka.CODES.ERRORS.ERR__QUEUE_FULL) {
-              reject(new ProducerSaturatedError(this.pending));
-            } else {
-              reject(err instanceof Error ? err : new Error(String(err)));
-            }
-          }
-        }),
-      );
-    }
-    const results = await Promise.allSettled(acks);
-    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (failed) throw failed.reason;
+    if (messages.length === 0) return;
+    const converted = new Map<Record<string, string>, RdkafkaHeaders>();
+    const toRdkafka = (h: Record<string, string> | undefined): RdkafkaHeaders | undefined => {
+      if (!h) return undefined;
+      let out = converted.get(h);
+      if (!out) {
+        out = Object.entries(h).map(([k, v]) => ({ [k]: v }));
+        converted.set(h, out);
+      }
+      return out;
+    };
+    await new Promise<void>((resolve, reject) => {
+      const batch: PendingBatch = { left: messages.length, error: undefined, resolve, reject };
+      for (const m of messages) {
+        try {
+          this.producer.produce(
+            m.topic,
+            null,
+            typeof m.value === 'string' ? Buffer.from(m.value) : m.value,
+            m.key,
+            Date.now(),
+            batch,
+            toRdkafka(m.headers),
+          );
+          this.pending += 1;
+        } catch (err) {
+          // ERR__QUEUE_FULL: librdkafka's local queue is full → backpressure, not a crash.
+          const code = (err as { code?: number }).code;
+          settleOne(
+            batch,
+            code === Kafka.CODES.ERRORS.ERR__QUEUE_FULL
+              ? new ProducerSaturatedError(this.pending)
+              : err instanceof Error
+                ? err
+                : new Error(String(err)),
+          );
+        }
+      }
+    });
   }
 
   async disconnect(): Promise<void> {

@@ -6,7 +6,8 @@ import type { EventEnvelope, LiveUpdate } from '@fleetscope/domain';
  * It rejects with a BackpressureError when the bus is saturated: callers answer 429.
  */
 export interface EventBus {
-  publish(events: readonly EventEnvelope[]): Promise<void>;
+  /** `json[i]`, when given, is `events[i]` already serialised (the ingest path measured it). */
+  publish(events: readonly EventEnvelope[], json?: readonly string[]): Promise<void>;
   readonly ready: boolean;
   close(): Promise<void>;
 }
@@ -29,6 +30,14 @@ export class LiveHub implements LiveFeed {
   subscribe(listener: LiveListener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /**
+   * Whether anyone listens to events. Cluster mode's live tail skips decoding (the envelope's
+   * zod validation is its largest cost) while nobody does.
+   */
+  get hasEventListeners(): boolean {
+    return this.listeners.size > 0;
   }
 
   emit(events: readonly EventEnvelope[]): void {

@@ -49,7 +49,7 @@ export class IngestEventsUseCase {
         result.rejected,
       );
     }
-    await this.runtime.bus.publish(result.events);
+    await this.runtime.bus.publish(result.events, result.json);
     return {
       ids: result.events.map((e) => e.id),
       traceIds: result.events.map((e) => e.trace_id),

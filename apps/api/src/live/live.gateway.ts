@@ -60,7 +60,9 @@ export class LiveGateway
 {
   private readonly clients = new Map<WebSocket, LiveClient>();
   private readonly log = new Logger(LiveGateway.name);
-  private unsubscribeFeed: (() => void) | undefined;
+  private unsubscribeUpdates: (() => void) | undefined;
+  /** Set while at least one client is connected (see {@link followEvents}). */
+  private unsubscribeEvents: (() => void) | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
 
   constructor(
@@ -70,18 +72,9 @@ export class LiveGateway
   ) {}
 
   onModuleInit(): void {
-    const offEvents = this.runtime.live.subscribe((events) => {
-      // One order for live events and replays: a cursor names a prefix of the stream.
-      const ordered = isOrdered(events) ? events : [...events].sort(compareStreamKeys);
-      for (const client of this.clients.values()) client.deliver(ordered);
-    });
-    const offUpdates = this.runtime.live.subscribeUpdates((update) => {
+    this.unsubscribeUpdates = this.runtime.live.subscribeUpdates((update) => {
       for (const client of this.clients.values()) client.deliverUpdate(update);
     });
-    this.unsubscribeFeed = () => {
-      offEvents();
-      offUpdates();
-    };
     this.heartbeat = setInterval(() => {
       for (const c of this.clients.values()) {
         if (!c.alive) {
@@ -95,8 +88,27 @@ export class LiveGateway
     this.heartbeat.unref();
   }
 
+  /**
+   * Listens to the live events only while a client is connected, so the hub knows when
+   * nobody reads them (cluster mode's Kafka tail then skips decoding). A client connects
+   * before it can subscribe, so no subscription misses an event it could have had.
+   */
+  private followEvents(follow: boolean): void {
+    if (follow && !this.unsubscribeEvents) {
+      this.unsubscribeEvents = this.runtime.live.subscribe((events) => {
+        // One order for live events and replays: a cursor names a prefix of the stream.
+        const ordered = isOrdered(events) ? events : [...events].sort(compareStreamKeys);
+        for (const client of this.clients.values()) client.deliver(ordered);
+      });
+    } else if (!follow && this.unsubscribeEvents) {
+      this.unsubscribeEvents();
+      this.unsubscribeEvents = undefined;
+    }
+  }
+
   onModuleDestroy(): void {
-    this.unsubscribeFeed?.();
+    this.unsubscribeUpdates?.();
+    this.followEvents(false);
     if (this.heartbeat) clearInterval(this.heartbeat);
     for (const c of this.clients.values()) c.socket.close(1001, 'server shutting down');
   }
@@ -108,6 +120,7 @@ export class LiveGateway
   async handleConnection(socket: WebSocket, request: IncomingMessage): Promise<void> {
     const client = new LiveClient(socket, this.runtime.config.ws.clientBufferBytes);
     this.clients.set(socket, client);
+    this.followEvents(true);
     socket.on('pong', () => {
       client.alive = true;
     });
@@ -142,6 +155,7 @@ export class LiveGateway
 
   handleDisconnect(socket: WebSocket): void {
     this.clients.delete(socket);
+    if (this.clients.size === 0) this.followEvents(false);
   }
 
   private onMessage(client: LiveClient, text: string): void {

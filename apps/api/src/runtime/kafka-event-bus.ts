@@ -10,6 +10,11 @@ import {
 import { ProducerSaturatedError, type RdkafkaProducer } from '@fleetscope/kafka';
 import type { EventBus } from '@fleetscope/pipeline';
 
+const HEADERS: Readonly<Record<string, string>> = {
+  [KAFKA_HEADERS.contentType]: 'application/json',
+  [KAFKA_HEADERS.schemaVersion]: String(EVENT_SCHEMA_VERSION),
+};
+
 /** Cluster-mode bus: events go to fleetscope.events.v1, keyed project:session. */
 export class KafkaEventBus implements EventBus {
   constructor(
@@ -21,17 +26,14 @@ export class KafkaEventBus implements EventBus {
     return this.producer.isConnected;
   }
 
-  async publish(events: readonly EventEnvelope[]): Promise<void> {
+  async publish(events: readonly EventEnvelope[], json?: readonly string[]): Promise<void> {
     try {
       await this.producer.send(
-        events.map((e) => ({
+        events.map((e, i) => ({
           topic: this.topic,
           key: eventMessageKey(e),
-          value: encodeEventMessage(e),
-          headers: {
-            [KAFKA_HEADERS.contentType]: 'application/json',
-            [KAFKA_HEADERS.schemaVersion]: String(EVENT_SCHEMA_VERSION),
-          },
+          value: json?.[i] ?? encodeEventMessage(e),
+          headers: HEADERS,
         })),
       );
     } catch (err) {

@@ -60,7 +60,7 @@ import {
   type EventStatus,
   type Severity,
 } from '../envelope/event-envelope.schema';
-import { eventByteSize } from './event-size';
+import { utf8ByteLength } from './event-size';
 import {
   deriveSeverity,
   getOwn,
@@ -104,6 +104,12 @@ export interface IngestRejection {
 
 export interface NormalizeResult {
   events: EventEnvelope[];
+  /**
+   * The JSON of each event (same index), as measured against `maxEventBytes`: the Kafka
+   * message value, so an event is serialised once on the ingest path.
+   * NOTE: it no longer matches an event changed after normalisation.
+   */
+  json: string[];
   rejected: IngestRejection[];
 }
 
@@ -216,7 +222,8 @@ function payloadText(payload: unknown, key: string): string | null {
   return s.length > 0 && s.length <= ENVELOPE_LIMITS.shortTextMaxLength ? s : null;
 }
 
-type ItemOutcome = { ok: true; event: EventEnvelope } | { ok: false; errors: FieldError[] };
+type ItemOutcome =
+  { ok: true; event: EventEnvelope; json: string } | { ok: false; errors: FieldError[] };
 
 interface ResolvedContext {
   projectId: string;
@@ -432,9 +439,9 @@ function normalizeItem(item: Record<string, unknown>, ctx: ResolvedContext): Ite
     attributes: Object.keys(attributes).length > 0 ? attributes : null,
   };
 
-  let size: number;
+  let json: string;
   try {
-    size = eventByteSize(event);
+    json = JSON.stringify(event);
   } catch (err) {
     // Only reachable from in-process callers (JSON.parse output is always serialisable).
     return {
@@ -444,6 +451,7 @@ function normalizeItem(item: Record<string, unknown>, ctx: ResolvedContext): Ite
       ],
     };
   }
+  const size = utf8ByteLength(json);
   if (size > ctx.maxEventBytes) {
     return {
       ok: false,
@@ -455,7 +463,7 @@ function normalizeItem(item: Record<string, unknown>, ctx: ResolvedContext): Ite
       ],
     };
   }
-  return { ok: true, event };
+  return { ok: true, event, json };
 }
 
 function errorMessage(err: unknown): string {
@@ -482,8 +490,10 @@ function normalizeIndexed(
       continue;
     }
     const outcome = normalizeItem(value, ctx);
-    if (outcome.ok) result.events.push(outcome.event);
-    else
+    if (outcome.ok) {
+      result.events.push(outcome.event);
+      result.json.push(outcome.json);
+    } else
       for (const e of outcome.errors)
         result.rejected.push({ index, field: e.field, reason: e.reason });
   }
@@ -491,7 +501,7 @@ function normalizeIndexed(
 }
 
 function bodyRejection(reason: string): NormalizeResult {
-  return { events: [], rejected: [{ index: -1, field: '(body)', reason }] };
+  return { events: [], json: [], rejected: [{ index: -1, field: '(body)', reason }] };
 }
 
 /** Normalise a parsed JSON body: one event object or an array of them. See the file header. */
@@ -507,14 +517,16 @@ export function normalizeEvents(body: unknown, ctx: NormalizeContext): Normalize
     return normalizeIndexed(
       body.map((value: unknown, index) => ({ index, value })),
       rc,
-      { events: [], rejected: [] },
+      { events: [], json: [], rejected: [] },
     );
   }
   if (isPlainObject(body)) {
-    const result: NormalizeResult = { events: [], rejected: [] };
+    const result: NormalizeResult = { events: [], json: [], rejected: [] };
     const outcome = normalizeItem(body, rc);
-    if (outcome.ok) result.events.push(outcome.event);
-    else
+    if (outcome.ok) {
+      result.events.push(outcome.event);
+      result.json.push(outcome.json);
+    } else
       for (const e of outcome.errors)
         result.rejected.push({ index: 0, field: e.field, reason: e.reason });
     return result;
@@ -546,7 +558,7 @@ export function normalizeNdjson(text: string, ctx: NormalizeContext): NormalizeR
       `batch has ${nonBlank.length} events, over the limit of ${rc.maxBatchEvents}`,
     );
   }
-  const result: NormalizeResult = { events: [], rejected: [] };
+  const result: NormalizeResult = { events: [], json: [], rejected: [] };
   const items: IndexedItem[] = [];
   for (const { index, line } of nonBlank) {
     try {
