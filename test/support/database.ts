@@ -16,8 +16,23 @@ export async function createTestDatabase(): Promise<{ url: string; drop: () => P
     drop: async () => {
       const c = new Client({ connectionString: adminUrl });
       await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
+      try {
+        for (let attempt = 1; ; attempt++) {
+          try {
+            await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+            return;
+          } catch (err) {
+            // NOTE: FORCE refuses (42501) when an autovacuum worker is in the database and the
+            // user is not a superuser: after a large DELETE one may start at any moment. It
+            // ends within a moment (a plain DROP cancels it too), so try again.
+            if ((err as { code?: string }).code !== '42501' || attempt >= 20) throw err;
+            await new Promise((r) => setTimeout(r, 250));
+            await c.query(`DROP DATABASE IF EXISTS ${name}`).catch(() => undefined);
+          }
+        }
+      } finally {
+        await c.end();
+      }
     },
   };
 }
