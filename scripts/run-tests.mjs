@@ -52,6 +52,11 @@ const r = spawnSync(
   [
     '--test',
     `--test-concurrency=${concurrency}`,
+    // A test that hangs fails after 10 minutes, and a file whose tests are done exits even if
+    // a leaked handle (a socket left open by a failure) would keep it alive: CI never waits
+    // forever on one file.
+    '--test-timeout=600000',
+    '--test-force-exit',
     '--test-reporter=spec',
     '--test-reporter-destination=stdout',
     '--test-reporter=tap',
