@@ -143,7 +143,7 @@ describe('storage: plain PostgreSQL 15', () => {
     assert.equal(r.flavor, 'postgres');
     assert.deepEqual(r.applied, ALL_MIGRATIONS);
     const t = await db.query<{ n: number }>(
-      "SELECT count(*)::int AS n FROM information_schema.tables WHERE table_name IN ('events','consumer_offsets','api_keys','projects')",
+      "SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = current_schema() AND table_name IN ('events','consumer_offsets','api_keys','projects')",
     );
     assert.equal(t.rows[0]!.n, 4);
   });

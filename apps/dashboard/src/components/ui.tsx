@@ -205,3 +205,45 @@ export function SeverityBadge({ severity }: { severity: string | number }) {
       : severity;
   return <span className={`badge sev-${name}`}>{name}</span>;
 }
+
+export type SelectOption = string | { value: string; label: string };
+
+/** A labelled filter select whose empty value means "no filter" (`anyLabel`). */
+export function FilterSelect({
+  label,
+  value,
+  onChange,
+  options,
+  anyLabel = 'all',
+  name,
+  format,
+}: {
+  label: string;
+  value: string;
+  onChange: (value: string) => void;
+  options: readonly SelectOption[];
+  anyLabel?: string;
+  name?: string;
+  /** How a plain string option reads (e.g. a session id shortened). */
+  format?: (value: string) => string;
+}) {
+  return (
+    <label>
+      {label}
+      <select name={name} value={value} onChange={(e) => onChange(e.target.value)}>
+        <option value="">{anyLabel}</option>
+        {options.map((o) =>
+          typeof o === 'string' ? (
+            <option key={o} value={o}>
+              {format ? format(o) : o}
+            </option>
+          ) : (
+            <option key={o.value} value={o.value}>
+              {o.label}
+            </option>
+          ),
+        )}
+      </select>
+    </label>
+  );
+}

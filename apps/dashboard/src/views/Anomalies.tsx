@@ -13,7 +13,7 @@ import { live } from '../api/live';
 import { appsOf, filterOptionsQuery } from '../api/sessions';
 import { Chart } from '../components/Chart';
 import { QueryView } from '../components/QueryView';
-import { TimeRangePicker } from '../components/ui';
+import { TimeRangePicker, FilterSelect } from '../components/ui';
 import { useUrlParam, useUrlRange } from '../components/useUrlState';
 import { fmtAgo, fmtDateTime, fmtInt, fmtMs, fmtUsd } from '../lib/format';
 import type { AnomalyView } from '../lib/types';
@@ -108,34 +108,21 @@ export default function Anomalies() {
       </div>
       <form className="toolbar" aria-label="Filters" onSubmit={(e) => e.preventDefault()}>
         <TimeRangePicker value={range} onChange={setRange} />
-        <label>
-          Status
-          <select value={status} onChange={(e) => setStatus(e.target.value)}>
-            <option value="">any</option>
-            <option value="open">open</option>
-            <option value="resolved">resolved</option>
-          </select>
-        </label>
-        <label>
-          Kind
-          <select value={kind} onChange={(e) => setKind(e.target.value)}>
-            <option value="">any</option>
-            {Object.entries(KINDS).map(([k, v]) => (
-              <option key={k} value={k}>
-                {v.label}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          App
-          <select value={app} onChange={(e) => setApp(e.target.value)}>
-            <option value="">all</option>
-            {appsOf(options.data).map((a) => (
-              <option key={a}>{a}</option>
-            ))}
-          </select>
-        </label>
+        <FilterSelect
+          label="Status"
+          value={status}
+          onChange={setStatus}
+          options={['open', 'resolved']}
+          anyLabel="any"
+        />
+        <FilterSelect
+          label="Kind"
+          value={kind}
+          onChange={setKind}
+          options={Object.entries(KINDS).map(([k, v]) => ({ value: k, label: v.label }))}
+          anyLabel="any"
+        />
+        <FilterSelect label="App" value={app} onChange={setApp} options={appsOf(options.data)} />
       </form>
       <QueryView
         q={anomalies}

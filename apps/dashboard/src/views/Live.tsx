@@ -10,7 +10,7 @@ import { api } from '../api/http';
 import { live, type LiveEvent } from '../api/live';
 import { Chart } from '../components/Chart';
 import { HitlCard, type HitlRequest } from '../components/HitlCard';
-import { ErrorBox, Tabs } from '../components/ui';
+import { ErrorBox, FilterSelect, Tabs } from '../components/ui';
 import { agentOf, eventDetail, makeMatcher, typeIcon } from '../lib/events';
 import { colorOf, fmtInt, fmtMs, fmtTime, SEVERITY_NAMES, shortModel } from '../lib/format';
 import type { ApiEvent, EventEnvelope, EventFilter } from '../lib/types';
@@ -220,11 +220,11 @@ export default function Live() {
     setStick(fromBottom <= DETACH_PX);
   }, []);
 
-  const set = (k: keyof FilterForm) => (e: { target: { value: string } }) => {
-    const next = { ...form, [k]: e.target.value };
+  const set = (k: keyof FilterForm) => (value: string) => {
+    const next = { ...form, [k]: value };
     setForm(next);
     const p = new URLSearchParams(params);
-    if (e.target.value) p.set(k, e.target.value);
+    if (value) p.set(k, value);
     else p.delete(k);
     setParams(p, { replace: true });
   };
@@ -318,53 +318,47 @@ export default function Live() {
         aria-label="Filters"
         onSubmit={(e) => e.preventDefault()}
       >
-        <label>
-          App
-          <select name="app" value={form.app} onChange={set('app')}>
-            <option value="">all</option>
-            {apps.map((a) => (
-              <option key={a}>{a}</option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Agent
-          <select name="agent_id" value={form.agent_id} onChange={set('agent_id')}>
-            <option value="">all</option>
-            {agentIds.map((a) => (
-              <option key={a}>{a}</option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Session
-          <select name="session_id" value={form.session_id} onChange={set('session_id')}>
-            <option value="">all</option>
-            {sessions.map((s) => (
-              <option key={s} value={s}>
-                {s.slice(0, 12)}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Event type
-          <select name="event_type" value={form.event_type} onChange={set('event_type')}>
-            <option value="">all</option>
-            {types.map((t) => (
-              <option key={t}>{t}</option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Severity
-          <select name="severity" value={form.severity} onChange={set('severity')}>
-            <option value="">any</option>
-            <option value="2">warn and above</option>
-            <option value="3">error and above</option>
-            <option value="4">fatal</option>
-          </select>
-        </label>
+        <FilterSelect
+          label="App"
+          name="app"
+          value={form.app}
+          onChange={set('app')}
+          options={apps}
+        />
+        <FilterSelect
+          label="Agent"
+          name="agent_id"
+          value={form.agent_id}
+          onChange={set('agent_id')}
+          options={agentIds}
+        />
+        <FilterSelect
+          label="Session"
+          name="session_id"
+          value={form.session_id}
+          onChange={set('session_id')}
+          options={sessions}
+          format={(s) => s.slice(0, 12)}
+        />
+        <FilterSelect
+          label="Event type"
+          name="event_type"
+          value={form.event_type}
+          onChange={set('event_type')}
+          options={types}
+        />
+        <FilterSelect
+          label="Severity"
+          name="severity"
+          value={form.severity}
+          onChange={set('severity')}
+          options={[
+            { value: '2', label: 'warn and above' },
+            { value: '3', label: 'error and above' },
+            { value: '4', label: 'fatal' },
+          ]}
+          anyLabel="any"
+        />
         <label className="grow">
           Search
           <input

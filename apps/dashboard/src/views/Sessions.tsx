@@ -16,7 +16,7 @@ import {
 } from '../api/sessions';
 import { DataTable, type Column } from '../components/DataTable';
 import { QueryView } from '../components/QueryView';
-import { TimeRangePicker } from '../components/ui';
+import { TimeRangePicker, FilterSelect } from '../components/ui';
 import { useUrlParam, useUrlRange } from '../components/useUrlState';
 import { colorOf, fmtAgo, fmtCompact, fmtInt, fmtMs, fmtUsd, shortModel } from '../lib/format';
 
@@ -62,24 +62,14 @@ export default function Sessions() {
       <h1 id="sessions-title">Sessions</h1>
       <form className="toolbar" aria-label="Filters" onSubmit={(e) => e.preventDefault()}>
         <TimeRangePicker value={range} onChange={setRange} />
-        <label>
-          App
-          <select value={app} onChange={(e) => setApp(e.target.value)}>
-            <option value="">all</option>
-            {appsOf(options.data).map((a) => (
-              <option key={a}>{a}</option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Status
-          <select value={status} onChange={(e) => setStatus(e.target.value)}>
-            <option value="">any</option>
-            {STATUSES.map((s) => (
-              <option key={s}>{s}</option>
-            ))}
-          </select>
-        </label>
+        <FilterSelect label="App" value={app} onChange={setApp} options={appsOf(options.data)} />
+        <FilterSelect
+          label="Status"
+          value={status}
+          onChange={setStatus}
+          options={STATUSES}
+          anyLabel="any"
+        />
         <label className="grow">
           Search
           <input

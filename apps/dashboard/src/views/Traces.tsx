@@ -9,7 +9,7 @@ import { api } from '../api/http';
 import { appsOf, filterOptionsQuery, STATUS_ICON, type TraceRow } from '../api/sessions';
 import { DataTable, type Column } from '../components/DataTable';
 import { QueryView } from '../components/QueryView';
-import { TimeRangePicker } from '../components/ui';
+import { TimeRangePicker, FilterSelect } from '../components/ui';
 import { useUrlParam, useUrlRange } from '../components/useUrlState';
 import { colorOf, fmtDateTime, fmtInt, fmtMs } from '../lib/format';
 
@@ -42,24 +42,14 @@ export default function Traces() {
       <h1 id="traces-title">Traces</h1>
       <form className="toolbar" aria-label="Filters" onSubmit={(e) => e.preventDefault()}>
         <TimeRangePicker value={range} onChange={setRange} />
-        <label>
-          App
-          <select value={app} onChange={(e) => setApp(e.target.value)}>
-            <option value="">all</option>
-            {appsOf(options.data).map((a) => (
-              <option key={a}>{a}</option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Status
-          <select value={status} onChange={(e) => setStatus(e.target.value)}>
-            <option value="">any</option>
-            <option value="ok">ok</option>
-            <option value="error">error</option>
-            <option value="unset">unset</option>
-          </select>
-        </label>
+        <FilterSelect label="App" value={app} onChange={setApp} options={appsOf(options.data)} />
+        <FilterSelect
+          label="Status"
+          value={status}
+          onChange={setStatus}
+          options={['ok', 'error', 'unset']}
+          anyLabel="any"
+        />
         <label>
           Slower than
           <select value={minMs} onChange={(e) => setMinMs(e.target.value)}>
