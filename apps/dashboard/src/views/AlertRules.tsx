@@ -1,4 +1,5 @@
 /** Alert rules: what each one watches, on/off in place, edit, delete. */
+import { useState } from 'react';
 import { Link, useNavigate } from 'react-router';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, del, patch } from '../api/http';
@@ -19,6 +20,7 @@ export default function AlertRules() {
     queryFn: () => api<ChannelView[]>('/alerts/channels'),
   });
   // The toggle flips at once; a failure puts it back and says why.
+  const [flipping, setFlipping] = useState<Record<string, boolean>>({});
   const toggle = useMutation({
     mutationFn: (r: { id: string; enabled: boolean }) =>
       patch<AlertRuleView>(`/alerts/rules/${encodeURIComponent(r.id)}`, { enabled: r.enabled }),
@@ -73,9 +75,19 @@ export default function AlertRules() {
                   <input
                     type="checkbox"
                     role="switch"
-                    checked={r.enabled}
+                    checked={flipping[r.id] ?? r.enabled}
                     aria-label={`${r.name} enabled`}
-                    onChange={(e) => toggle.mutate({ id: r.id, enabled: e.target.checked })}
+                    onChange={(e) => {
+                      const enabled = e.target.checked;
+                      // Shown at once: the cache's optimistic copy lands a tick later.
+                      setFlipping((f) => ({ ...f, [r.id]: enabled }));
+                      toggle.mutate(
+                        { id: r.id, enabled },
+                        {
+                          onSettled: () => setFlipping(({ [r.id]: _done, ...rest }) => rest),
+                        },
+                      );
+                    }}
                   />
                   <span aria-hidden="true">{r.enabled ? 'On' : 'Off'}</span>
                 </label>
