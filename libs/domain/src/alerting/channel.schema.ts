@@ -4,6 +4,7 @@
  * (Standard Webhooks, `whsec_<base64>`).
  */
 import { z } from 'zod';
+import { targetUrlSchema } from './target-url';
 import { webpushConfigSchema, type WebpushConfig } from './webpush.schema';
 
 /** `webpush` channels are browser push subscriptions, made by POST /push/subscriptions. */
@@ -32,28 +33,10 @@ export const RESERVED_HEADERS = [
   'webhook-signature',
 ] as const;
 
-const httpUrl = z
-  .string()
-  .trim()
-  .max(2048)
-  .superRefine((v, ctx) => {
-    let u: URL;
-    try {
-      u = new URL(v);
-    } catch {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, message: `not a URL: "${v.slice(0, 100)}"` });
-      return;
-    }
-    if (u.protocol !== 'http:' && u.protocol !== 'https:') {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'must be an http or https URL' });
-    }
-    if (u.username || u.password) {
-      ctx.addIssue({
-        code: z.ZodIssueCode.custom,
-        message: 'must not carry credentials; put them in headers',
-      });
-    }
-  });
+const httpUrl = targetUrlSchema({
+  protocol: 'must be an http or https URL',
+  credentials: 'must not carry credentials; put them in headers',
+});
 
 const headerName = z
   .string()

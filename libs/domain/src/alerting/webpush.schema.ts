@@ -10,6 +10,7 @@ import {
   type NotificationSeverity,
   type NotificationStatus,
 } from './notification.schema';
+import { targetUrlSchema } from './target-url';
 
 /** base64url without padding (what browsers give for `keys`). */
 const B64URL_RE = /^[A-Za-z0-9_-]+$/;
@@ -30,25 +31,10 @@ const b64urlOfLength = (bytes: number, what: string) =>
     });
 
 /** The push service URL: https (http is refused later unless WEBHOOK_ALLOW_PRIVATE). */
-const endpointSchema = z
-  .string()
-  .trim()
-  .max(2048)
-  .superRefine((v, ctx) => {
-    let u: URL;
-    try {
-      u = new URL(v);
-    } catch {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, message: `not a URL: "${v.slice(0, 100)}"` });
-      return;
-    }
-    if (u.protocol !== 'https:' && u.protocol !== 'http:') {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'must be an https URL' });
-    }
-    if (u.username || u.password) {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'must not carry credentials' });
-    }
-  });
+const endpointSchema = targetUrlSchema({
+  protocol: 'must be an https URL',
+  credentials: 'must not carry credentials',
+});
 
 export const pushKeysSchema = z.object({
   /** The browser's P-256 public key, uncompressed point: 65 bytes. */
