@@ -1,7 +1,7 @@
 /** Small shared pieces: KPI card, error box, loading line, empty state, tabs, time range. */
 import { type ReactNode } from 'react';
 import { ApiError } from '../api/http';
-import { fmtPct } from '../lib/format';
+import { colorOf, fmtPct } from '../lib/format';
 
 export function Kpi({
   label,
@@ -245,5 +245,14 @@ export function FilterSelect({
         )}
       </select>
     </label>
+  );
+}
+
+/** An app's name as a badge in the app's own colour (the same in every view). */
+export function AppBadge({ app }: { app: string }) {
+  return (
+    <span className="badge" style={{ borderColor: colorOf(app) }}>
+      {app}
+    </span>
   );
 }

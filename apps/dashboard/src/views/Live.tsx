@@ -10,7 +10,7 @@ import { api } from '../api/http';
 import { live, type LiveEvent } from '../api/live';
 import { Chart } from '../components/Chart';
 import { HitlCard, type HitlRequest } from '../components/HitlCard';
-import { ErrorBox, FilterSelect, Tabs } from '../components/ui';
+import { ErrorBox, FilterSelect, Tabs, AppBadge } from '../components/ui';
 import { agentOf, eventDetail, makeMatcher, typeIcon } from '../lib/events';
 import { colorOf, fmtInt, fmtMs, fmtTime, SEVERITY_NAMES, shortModel } from '../lib/format';
 import type { ApiEvent, EventEnvelope, EventFilter } from '../lib/types';
@@ -555,9 +555,7 @@ const EventRow = memo(function EventRow({
       <button type="button" className="expand" aria-expanded={open} onClick={() => setOpen(!open)}>
         <div className="head">
           <span aria-hidden="true">{typeIcon(e)}</span>
-          <span className="badge" style={{ borderColor: colorOf(e.app) }}>
-            {e.app}
-          </span>
+          <AppBadge app={e.app} />
           <span
             className="badge mono"
             style={{ borderColor: colorOf(e.session_id) }}

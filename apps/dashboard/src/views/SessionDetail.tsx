@@ -9,10 +9,9 @@ import { api } from '../api/http';
 import { STATUS_ICON, type SessionDetail as Detail } from '../api/sessions';
 import { ChatTranscript } from '../components/ChatTranscript';
 import { QueryView } from '../components/QueryView';
-import { Empty, ErrorBox, Kpi, Loading } from '../components/ui';
+import { Empty, ErrorBox, Kpi, Loading, AppBadge } from '../components/ui';
 import { eventDetail, typeIcon } from '../lib/events';
 import {
-  colorOf,
   fmtCompact,
   fmtDateTime,
   fmtInt,
@@ -71,9 +70,7 @@ export default function SessionDetail() {
           s ? (
             <>
               <div className="row" style={{ marginBottom: 12 }}>
-                <span className="badge" style={{ borderColor: colorOf(s.app) }}>
-                  {s.app}
-                </span>
+                <AppBadge app={s.app} />
                 {s.agent_type || s.agent_id ? (
                   <span className="badge">🤖 {s.agent_type ?? s.agent_id}</span>
                 ) : null}

@@ -16,9 +16,9 @@ import {
 } from '../api/sessions';
 import { DataTable, type Column } from '../components/DataTable';
 import { QueryView } from '../components/QueryView';
-import { TimeRangePicker, FilterSelect } from '../components/ui';
+import { TimeRangePicker, FilterSelect, AppBadge } from '../components/ui';
 import { useUrlParam, useUrlRange } from '../components/useUrlState';
-import { colorOf, fmtAgo, fmtCompact, fmtInt, fmtMs, fmtUsd, shortModel } from '../lib/format';
+import { fmtAgo, fmtCompact, fmtInt, fmtMs, fmtUsd, shortModel } from '../lib/format';
 
 const PAGE = 500;
 const STATUSES: SessionStatus[] = ['active', 'idle', 'completed', 'error'];
@@ -128,11 +128,7 @@ const COLUMNS: Column<SessionSummary>[] = [
   {
     key: 'app',
     label: 'App',
-    render: (s) => (
-      <span className="badge" style={{ borderColor: colorOf(s.app) }}>
-        {s.app}
-      </span>
-    ),
+    render: (s) => <AppBadge app={s.app} />,
   },
   {
     key: 'agent',

@@ -8,7 +8,7 @@ import { Link, useParams } from 'react-router';
 import { useQuery } from '@tanstack/react-query';
 import { getTrace, STATUS_ICON, type TraceDetail as Detail, type TraceSpan } from '../api/sessions';
 import { QueryView } from '../components/QueryView';
-import { Empty, Kpi } from '../components/ui';
+import { Empty, Kpi, AppBadge } from '../components/ui';
 import { typeIcon } from '../lib/events';
 import { colorOf, fmtDateTime, fmtInt, fmtMs, fmtTime } from '../lib/format';
 import type { ApiEvent } from '../lib/types';
@@ -108,9 +108,7 @@ function TraceBody({ d }: { d: Detail }) {
     <>
       {t ? (
         <div className="row" style={{ marginBottom: 12 }}>
-          <span className="badge" style={{ borderColor: colorOf(t.app) }}>
-            {t.app}
-          </span>
+          <AppBadge app={t.app} />
           <span
             className={`badge ${t.status === 'error' ? 'critical' : t.status === 'ok' ? 'ok' : ''}`}
           >

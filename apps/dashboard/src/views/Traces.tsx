@@ -9,9 +9,9 @@ import { api } from '../api/http';
 import { appsOf, filterOptionsQuery, STATUS_ICON, type TraceRow } from '../api/sessions';
 import { DataTable, type Column } from '../components/DataTable';
 import { QueryView } from '../components/QueryView';
-import { TimeRangePicker, FilterSelect } from '../components/ui';
+import { TimeRangePicker, FilterSelect, AppBadge } from '../components/ui';
 import { useUrlParam, useUrlRange } from '../components/useUrlState';
-import { colorOf, fmtDateTime, fmtInt, fmtMs } from '../lib/format';
+import { fmtDateTime, fmtInt, fmtMs } from '../lib/format';
 
 const PAGE = 500;
 
@@ -117,11 +117,7 @@ const COLUMNS: Column<TraceRow>[] = [
   {
     key: 'app',
     label: 'App',
-    render: (t) => (
-      <span className="badge" style={{ borderColor: colorOf(t.app) }}>
-        {t.app}
-      </span>
-    ),
+    render: (t) => <AppBadge app={t.app} />,
   },
   {
     key: 'kind',
