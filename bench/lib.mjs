@@ -32,13 +32,73 @@ const HOOKS = [
 const MODELS = ['claude-sonnet-4-5-20250929', 'gpt-4.1', 'claude-opus-4-1', 'gemini-2.5-pro'];
 
 /**
+ * One MiB of text that looks like what agents send: source lines, shell output, paths and
+ * prose, drawn from a Zipf-distributed vocabulary (a few words very common, most rare), so
+ * compression ratios and full-text indexing cost what they would on real payloads. Payload
+ * texts are slices of it at seeded offsets.
+ */
+const corpora = new Map();
+function corpusOf(seed) {
+  const cached = corpora.get(seed);
+  if (cached) return cached;
+  const r = rng(seed ^ 0x5eed);
+  const letters = 'etaoinshrdlcumwfgypbvkjxqz';
+  const word = () => {
+    const len = 2 + Math.floor(r() * r() * 11);
+    let w = '';
+    for (let i = 0; i < len; i++) w += letters[Math.floor(r() * r() * letters.length)];
+    return w;
+  };
+  const vocabulary = Array.from({ length: 4000 }, word);
+  // Zipf(1): the k-th word is drawn with probability proportional to 1/k.
+  const weights = vocabulary.map((_, k) => 1 / (k + 1));
+  const total = weights.reduce((a, b) => a + b, 0);
+  const cumulative = [];
+  let acc = 0;
+  for (const w of weights) cumulative.push((acc += w / total));
+  const zipf = () => {
+    const x = r();
+    let lo = 0;
+    let hi = cumulative.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (cumulative[mid] < x) lo = mid + 1;
+      else hi = mid;
+    }
+    return vocabulary[lo];
+  };
+  const line = () => {
+    const kind = r();
+    const words = Array.from({ length: 3 + Math.floor(r() * 9) }, zipf);
+    if (kind < 0.35) {
+      const [a, b, ...rest] = words;
+      return `  const ${a}${b.charAt(0).toUpperCase()}${b.slice(1)} = await ${rest.join('.')}(${Math.floor(r() * 1000)});`;
+    }
+    if (kind < 0.55)
+      return `src/${words.slice(0, 3).join('/')}.ts:${Math.floor(r() * 900)}: ${words.slice(3).join(' ')}`;
+    if (kind < 0.7) return `$ ${words[0]} --${words[1]} ${words.slice(2).join(' ')}`;
+    const sentence = words.join(' ');
+    return `${sentence.charAt(0).toUpperCase()}${sentence.slice(1)}.`;
+  };
+  let text = '';
+  while (text.length < 1 << 20) text += `${line()}\n`;
+  corpora.set(seed, text);
+  return text;
+}
+
+/**
  * A realistic mix: 60 % Claude Code hook events with 0.5–4 KB tool payloads, 30 % SDK LLM
  * calls with tokens and cost, 10 % OTLP-like spans; 200 agents, 2,000 sessions.
  */
 export function makeWorkload(seed, n) {
   const r = rng(seed);
   const pick = (a) => a[Math.floor(r() * a.length)];
-  const text = (bytes) => 'x'.repeat(Math.max(0, Math.floor(bytes)));
+  const corpus = corpusOf(seed);
+  const text = (bytes) => {
+    const n = Math.max(0, Math.floor(bytes));
+    const at = Math.floor(r() * (corpus.length - n));
+    return corpus.slice(at, at + n);
+  };
   const out = [];
   const now = Date.now();
   for (let i = 0; i < n; i++) {
