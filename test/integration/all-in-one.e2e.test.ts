@@ -533,6 +533,29 @@ describe('all-in-one: HTTP and WebSocket end to end', () => {
     );
     const prod = await list(`session_id=${session}&tags=env:prod`);
     assert.equal(prod.length, 1);
+    assert.equal((await list(`session_id=${session}&search=prod`)).length, 1, 'tag values');
+  });
+
+  it('searches the names and the payload string values within their budget', async () => {
+    const session = uniq('search-budget-');
+    await post('/events', {
+      source_app: 'hooks',
+      session_id: session,
+      hook_event_type: 'PostToolUse',
+      payload: {
+        tool_name: 'Bash',
+        tool_input: { command: 'kubectl rollout restart deployment checkout' },
+        tool_response: { stdout: `${'line '.repeat(400)}needleatthebottom` },
+      },
+    });
+    assert.equal((await list(`session_id=${session}&search=kubectl`)).length, 1, 'command');
+    assert.equal((await list(`session_id=${session}&search=Bash`)).length, 1, 'tool name');
+    assert.equal((await list(`session_id=${session}&search=PostToolUse`)).length, 1, 'type');
+    assert.equal(
+      (await list(`session_id=${session}&search=needleatthebottom`)).length,
+      0,
+      'the end of a 2 KB value is past its 256-character cut',
+    );
   });
 
   it('serves the live page, the seed pages and the OpenAPI document', async () => {

@@ -1,3 +1,4 @@
+import { searchTextOf } from '@fleetscope/domain';
 import type { EventEnvelope, EventFilter, LiveCursor } from '@fleetscope/domain';
 import type { SqlExecutor } from './sql-client';
 
@@ -44,13 +45,12 @@ const RECORD_TYPES = `project_id text, id text, ts timestamptz, received_at time
 /**
  * The whole batch travels as ONE jsonb parameter and is unpacked server-side with
  * jsonb_to_recordset: fully parameterised, no 65k-parameter ceiling, one round trip.
- * NOTE: the full-text column indexes the summary and the first 64 KiB of the payload text,
- * which keeps tsvector under its 1 MB limit for any event the API accepts.
+ * The full-text column is built from `searchTextOf` (libs/domain): the summary, the names
+ * and a bounded sample of the payload's string values, sent beside the row as `search_text`.
  */
 const INSERT_SQL = `INSERT INTO events (${COLUMNS.join(', ')}, search)
-SELECT ${COLUMNS.map((c) => `r.${c}`).join(', ')},
-       to_tsvector('simple', coalesce(r.summary, '') || ' ' || left(r.payload::text, 65536))
-  FROM jsonb_to_recordset($1::jsonb) AS r(${RECORD_TYPES})
+SELECT ${COLUMNS.map((c) => `r.${c}`).join(', ')}, to_tsvector('simple', r.search_text)
+  FROM jsonb_to_recordset($1::jsonb) AS r(${RECORD_TYPES}, search_text text)
 ON CONFLICT (project_id, id, ts) DO NOTHING
 RETURNING project_id, id, ts`;
 
@@ -107,6 +107,7 @@ export class EventsRepository {
     const records = unique.map((e) => {
       const r: Record<string, unknown> = {};
       for (const c of COLUMNS) r[c] = (e as Record<string, unknown>)[c] ?? null;
+      r.search_text = searchTextOf(e);
       return r;
     });
     const result = await tx.query<{ project_id: string; id: string; ts: Date | string }>(

@@ -122,6 +122,7 @@ export {
 } from './errors/fleetscope-error';
 
 export { cursorOf, decodeCursor, encodeCursor, type EventCursor } from './query/cursor';
+export { SEARCH_LIMITS, payloadText, searchTextOf } from './query/search-text';
 export { decodeLiveUpdate, LIVE_CHANNELS } from './contracts/live-updates';
 export type {
   AnomalyView,

@@ -35,7 +35,12 @@ export class EventsController {
     required: false,
     description: 'minimum: 1-4 or info|warn|error|fatal',
   })
-  @ApiQuery({ name: 'search', required: false, description: 'full text over summary and payload' })
+  @ApiQuery({
+    name: 'search',
+    required: false,
+    description:
+      'words in the summary, names, tag values and payload string values (first 1,024 characters)',
+  })
   @ApiQuery({
     name: 'tags',
     required: false,
