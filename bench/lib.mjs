@@ -88,7 +88,8 @@ function corpusOf(seed) {
 
 /**
  * A realistic mix: 60 % Claude Code hook events with 0.5–4 KB tool payloads, 30 % SDK LLM
- * calls with tokens and cost, 10 % OTLP-like spans; 200 agents, 2,000 sessions.
+ * calls with tokens and cost, 10 % OTLP-like spans; 200 agents, 2,000 sessions, each session
+ * belonging to one agent's app (spans of a session come from one of 20 services).
  */
 export function makeWorkload(seed, n) {
   const r = rng(seed);
@@ -102,13 +103,15 @@ export function makeWorkload(seed, n) {
   const out = [];
   const now = Date.now();
   for (let i = 0; i < n; i++) {
-    const session = `sess-${Math.floor(r() * 2000)}`;
+    // A session is one agent's work: its app and agent follow from it.
+    const s = Math.floor(r() * 2000);
+    const session = `sess-${s}`;
     const kind = r();
     const ts = now - Math.floor(r() * 60_000);
     if (kind < 0.6) {
       const tool = pick(TOOLS);
       out.push({
-        source_app: `fleet-${Math.floor(r() * 200)}`,
+        source_app: `fleet-${s % 200}`,
         session_id: session,
         hook_event_type: pick(HOOKS),
         timestamp: ts,
@@ -124,7 +127,8 @@ export function makeWorkload(seed, n) {
     } else if (kind < 0.9) {
       const model = pick(MODELS);
       out.push({
-        app: `sdk-agent-${Math.floor(r() * 200)}`,
+        app: `sdk-agent-${s % 200}`,
+        agent_id: `agent-${s % 200}`,
         event_type: r() < 0.05 ? 'error' : 'llm_response',
         session_id: session,
         timestamp: new Date(ts).toISOString(),
@@ -140,7 +144,7 @@ export function makeWorkload(seed, n) {
       });
     } else {
       out.push({
-        app: `svc-${Math.floor(r() * 20)}`,
+        app: `svc-${s % 20}`,
         event_type: 'span',
         session_id: session,
         timestamp: new Date(ts).toISOString(),
