@@ -44,6 +44,11 @@ export interface StreamAnalyticsOptions {
   maxSessionSeries?: number;
 }
 
+/** Session series one stats update carries per project, by default. */
+const DEFAULT_MAX_SESSION_SERIES = 200;
+/** The series levels every stats update carries whole. */
+const FLEET_LEVELS = ['project', 'app', 'agent'] as const;
+
 /** The largest window: how much history a rebuild replays into the windows. */
 const REBUILD_WINDOW_MS = 15 * 60_000;
 /** How much per-minute history seeds the detectors' baseline at start. */
@@ -254,8 +259,16 @@ export class StreamAnalytics {
   private async runTick(): Promise<void> {
     const now = this.clock();
     try {
-      const snapshot = this.windows.snapshot(now);
-      await this.publishStats(now, snapshot);
+      // Every project, app and agent series; of the sessions only those published (the
+      // busiest per project): computing thousands of idle sessions' windows each second was
+      // most of a worker's CPU after a restart (docs/performance.md).
+      const snapshot = this.windows.snapshot(now, { levels: FLEET_LEVELS });
+      const sessions = this.windows.snapshotTop(
+        now,
+        'session',
+        this.options.maxSessionSeries ?? DEFAULT_MAX_SESSION_SERIES,
+      );
+      await this.publishStats(now, [...snapshot, ...sessions]);
       if (this.engine && this.fullView) {
         if (this.seasonal?.isStale(now)) await this.seasonal.reload(this.db, now);
         for (const p of this.windows.closedMinutes(now)) {
@@ -263,7 +276,7 @@ export class StreamAnalytics {
         }
         const transitions = this.engine.evaluate(
           now,
-          snapshot.filter((s) => s.series.level !== 'session' && s.window_ms === 60_000),
+          snapshot.filter((s) => s.window_ms === 60_000),
         );
         if (transitions.length > 0) await this.persist(transitions);
         if (now - this.lastSweepMs >= ORPHAN_SWEEP_MS) {
@@ -310,7 +323,7 @@ export class StreamAnalytics {
       list.push(view);
       target.set(view.series.project_id, list);
     }
-    const maxSessions = this.options.maxSessionSeries ?? 200;
+    const maxSessions = this.options.maxSessionSeries ?? DEFAULT_MAX_SESSION_SERIES;
     // NOTE: −Infinity until the first event or idleMs after start (a backlog is never late).
     const w = this.windows.watermark(now);
     const watermark = Number.isFinite(w) ? new Date(w).toISOString() : null;

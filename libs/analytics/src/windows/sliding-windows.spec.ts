@@ -176,6 +176,50 @@ describe('SlidingWindows: counts per window', () => {
   });
 });
 
+describe('SlidingWindows: snapshotTop', () => {
+  it('computes only the busiest sessions of each project, with the same rows as snapshot', () => {
+    const w = new SlidingWindows();
+    // p1: s-busy has 3 events in the last minute, s-mid 2, s-quiet 1 (and 5 older ones),
+    // s-old only 10 minutes ago; p2: one session.
+    const at = T + 15 * M;
+    for (let i = 0; i < 5; i++) live(w, T + 2 * M + i * S, { session_id: 's-quiet' });
+    live(w, T + 5 * M, { session_id: 's-old' });
+    for (let i = 0; i < 3; i++) live(w, at - 30 * S + i * S, { session_id: 's-busy' });
+    for (let i = 0; i < 2; i++) live(w, at - 20 * S + i * S, { session_id: 's-mid' });
+    live(w, at - 10 * S, { session_id: 's-quiet' });
+    live(w, at - 5 * S, { project_id: 'p2', session_id: 'other' });
+    const now = idleNowFor(at);
+    const top = w.snapshotTop(now, 'session', 2);
+    const sessions = (project: string) => [
+      ...new Set(
+        top.filter((r) => r.series.project_id === project).map((r) => r.series.session_id),
+      ),
+    ];
+    assert.deepEqual(sessions('p1'), ['s-busy', 's-mid'], 'ranked by events in the 1m window');
+    assert.deepEqual(sessions('p2'), ['other'], 'n per project, not overall');
+    const all = w.snapshot(now, { levels: ['session'] });
+    for (const r of top) assert.deepEqual(r, row(all, r.key, r.window));
+    assert.equal(top.length, 3 * 3, 'three windows for each of three sessions');
+
+    const three = w.snapshotTop(now, 'session', 3).filter((r) => r.series.project_id === 'p1');
+    assert.equal(
+      row(
+        three,
+        seriesKey({ level: 'session', project_id: 'p1', app: 'checkout', session_id: 's-quiet' }),
+        '15m',
+      )!.events,
+      6,
+    );
+    const four = w.snapshotTop(now, 'session', 4).filter((r) => r.series.project_id === 'p1');
+    assert.equal(
+      new Set(four.map((r) => r.key)).size,
+      4,
+      'a session idle for 10 minutes still ranks',
+    );
+    assert.deepEqual(w.snapshotTop(now, 'session', 0), []);
+  });
+});
+
 describe('SlidingWindows: watermark and lateness', () => {
   it('accepts out-of-order events within the allowed lateness, refuses and counts later ones', () => {
     const w = new SlidingWindows();

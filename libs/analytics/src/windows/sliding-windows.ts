@@ -86,14 +86,17 @@ export interface SnapshotFilter {
 
 interface MinuteEntry {
   agg: WindowAggregate;
-  /** False once its one-second slots were dropped (it is kept only to be emitted). */
-  hasSlots: boolean;
+  /**
+   * Its one-second slots, indexed by second of the minute (holes where none); null once they
+   * were dropped (the minute is kept only to be emitted). An array, not a Map keyed by epoch
+   * ms: walking a partial minute is then index arithmetic, the hot loop of every snapshot.
+   */
+  slots: (WindowAggregate | undefined)[] | null;
 }
 
 interface SeriesState {
   readonly key: string;
   readonly id: SeriesId;
-  readonly slots: Map<number, WindowAggregate>;
   readonly minutes: Map<number, MinuteEntry>;
   lastEventMs: number;
   lateEvents: number;
@@ -148,7 +151,9 @@ export class SlidingWindows {
     let slots = 0;
     let minutes = 0;
     for (const state of this.series.values()) {
-      slots += state.slots.size;
+      for (const minute of state.minutes.values()) {
+        if (minute.slots !== null) for (const slot of minute.slots) if (slot) slots += 1;
+      }
       minutes += state.minutes.size;
     }
     return { series: this.series.size, slots, minutes };
@@ -184,13 +189,15 @@ export class SlidingWindows {
     };
     for (const id of ids) {
       const state = this.stateOf(id);
-      let slot = state.slots.get(slotMs);
-      if (slot === undefined) state.slots.set(slotMs, (slot = emptyAggregate()));
-      addEvent(slot, event);
       let minute = state.minutes.get(minuteMs);
       if (minute === undefined) {
-        state.minutes.set(minuteMs, (minute = { agg: emptyAggregate(), hasSlots: true }));
+        state.minutes.set(minuteMs, (minute = { agg: emptyAggregate(), slots: [] }));
       }
+      // An accepted event is newer than the watermark, so its minute's slots were never dropped.
+      const slots = (minute.slots ??= []);
+      const second = (slotMs - minuteMs) / SLOT_MS;
+      const slot = (slots[second] ??= emptyAggregate());
+      addEvent(slot, event);
       addEvent(minute.agg, event);
       this.advanceCursorOnEvent(state, minuteMs);
       state.lastEventMs = Math.max(state.lastEventMs, tsMs);
@@ -222,6 +229,49 @@ export class SlidingWindows {
           late_events: state.lateEvents,
           ...row,
         });
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Like {@link snapshot} for the `n` series of one level, per project, with the most events
+   * in the smallest window (ties: the most recent event first), computing the windows of those
+   * only. The others cost an event count each, not a merge of every window: a fleet has
+   * thousands of sessions and a tick publishes a few hundred per project.
+   */
+  snapshotTop(nowMs: number, level: SeriesLevel, n: number): SeriesStats[] {
+    const endMs = windowEndMs(this.clock.at(nowMs));
+    const fromMs = endMs - this.windowsAsc[0]!;
+    const byProject = new Map<string, { state: SeriesState; recent: number }[]>();
+    for (const state of this.series.values()) {
+      if (state.id.level !== level) continue;
+      if (state.lastEventMs < endMs - this.largestMs || state.minutes.size === 0) continue;
+      // Nothing since the smallest window began: no need to count.
+      const recent = state.lastEventMs < fromMs ? 0 : this.countRange(state, fromMs, endMs);
+      const list = byProject.get(state.id.project_id) ?? [];
+      list.push({ state, recent });
+      byProject.set(state.id.project_id, list);
+    }
+    const out: SeriesStats[] = [];
+    for (const ranked of byProject.values()) {
+      ranked.sort((a, b) => b.recent - a.recent || b.state.lastEventMs - a.state.lastEventMs);
+      let taken = 0;
+      for (const { state } of ranked) {
+        if (taken >= n) break;
+        const rows = this.windowsOf(state, endMs);
+        if (rows[rows.length - 1]!.events === 0) continue;
+        taken += 1;
+        const last_event_ts = new Date(state.lastEventMs).toISOString();
+        for (const row of rows) {
+          out.push({
+            key: state.key,
+            series: state.id,
+            last_event_ts,
+            late_events: state.lateEvents,
+            ...row,
+          });
+        }
       }
     }
     return out;
@@ -264,10 +314,7 @@ export class SlidingWindows {
     for (const [key, state] of this.series) {
       for (const [minuteMs, minute] of state.minutes) {
         if (minuteMs >= keepFromMs) continue;
-        if (minute.hasSlots) {
-          for (let s = minuteMs; s < minuteMs + MINUTE_MS; s += SLOT_MS) state.slots.delete(s);
-          minute.hasSlots = false;
-        }
+        minute.slots = null;
         const emitted = state.nextMinuteMs !== null && minuteMs < state.nextMinuteMs;
         if (emitted || minuteMs < pendingFromMs) state.minutes.delete(minuteMs);
       }
@@ -290,7 +337,6 @@ export class SlidingWindows {
       state = {
         key,
         id,
-        slots: new Map(),
         minutes: new Map(),
         lastEventMs: Number.NEGATIVE_INFINITY,
         lateEvents: 0,
@@ -331,6 +377,29 @@ export class SlidingWindows {
     return rows;
   }
 
+  /** Events in [fromMs, toMs): {@link addRange} without merging anything but counts. */
+  private countRange(state: SeriesState, fromMs: number, toMs: number): number {
+    let events = 0;
+    let t = toMs;
+    while (t > fromMs) {
+      const minuteMs = floorTo(t - 1, MINUTE_MS);
+      const segmentFromMs = Math.max(fromMs, minuteMs);
+      const minute = state.minutes.get(minuteMs);
+      if (minute !== undefined) {
+        if (segmentFromMs === minuteMs && t === minuteMs + MINUTE_MS) events += minute.agg.events;
+        else {
+          const slots = minute.slots;
+          const to = (t - minuteMs) / SLOT_MS;
+          for (let i = (segmentFromMs - minuteMs) / SLOT_MS; slots !== null && i < to; i++) {
+            events += slots[i]?.events ?? 0;
+          }
+        }
+      }
+      t = segmentFromMs;
+    }
+    return events;
+  }
+
   /** Adds [fromMs, toMs) to `acc`: whole minutes from their sums, partial ones slot by slot. */
   private addRange(acc: WindowAggregate, state: SeriesState, fromMs: number, toMs: number): void {
     let t = toMs;
@@ -342,8 +411,10 @@ export class SlidingWindows {
         if (segmentFromMs === minuteMs && t === minuteMs + MINUTE_MS) {
           mergeAggregate(acc, minute.agg);
         } else {
-          for (let s = segmentFromMs; s < t; s += SLOT_MS) {
-            const slot = state.slots.get(s);
+          const slots = minute.slots;
+          const to = (t - minuteMs) / SLOT_MS;
+          for (let i = (segmentFromMs - minuteMs) / SLOT_MS; slots !== null && i < to; i++) {
+            const slot = slots[i];
             if (slot !== undefined) mergeAggregate(acc, slot);
           }
         }
