@@ -2,6 +2,7 @@
 // `node bench/profile-statements.mjs [events per transaction] [events]`. The bench workload,
 // normalised, stored through EventPipeline.process in transactions of the given size (the
 // worker's per-partition batch: WORKER_BATCH_SIZE split over the partitions).
+// PRE_SQL runs after the migrations, for experiments (`PRE_SQL='DROP INDEX events_search_idx'`).
 import pg from 'pg';
 import { PgSqlClient, migrate } from '@fleetscope/db';
 import { EventPipeline } from '@fleetscope/pipeline';
@@ -19,6 +20,7 @@ const u = new URL(services.DATABASE_URL);
 u.pathname = `/${name}`;
 const db = new PgSqlClient(u.toString(), { max: 2 });
 await migrate(db);
+if (process.env.PRE_SQL) await db.query(process.env.PRE_SQL);
 const { events } = normalizeEvents(makeWorkload(5, total), {
   projectId: 'default',
   receivedAt: new Date(),
