@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { PartitionBatchHandler, ConsumedMessage } from '@fleetscope/kafka';
+import type { PartitionBatch, PartitionBatchHandler } from '@fleetscope/kafka';
 import type { BatchOutcome } from './event-batch.handler';
 
 /** Worker metrics, recorded once by a wrapper around the batch handler. */
@@ -65,14 +65,17 @@ export class WorkerMetrics {
   instrument(handler: PartitionBatchHandler): PartitionBatchHandler {
     return {
       loadOffsets: (topic, partitions) => handler.loadOffsets(topic, partitions),
-      handle: async (topic: string, partition: number, messages: ConsumedMessage[]) => {
+      handle: async (topic: string, batches: PartitionBatch[]) => {
         const end = this.batchSeconds.startTimer();
         try {
-          await handler.handle(topic, partition, messages);
+          await handler.handle(topic, batches);
           this.batches.inc({ result: 'ok' });
           const now = Date.now();
-          for (const m of messages)
-            if (m.timestamp) this.ingestLag.observe((now - m.timestamp) / 1000);
+          for (const b of batches) {
+            for (const m of b.messages) {
+              if (m.timestamp) this.ingestLag.observe((now - m.timestamp) / 1000);
+            }
+          }
         } catch (err) {
           this.batches.inc({ result: 'error' });
           throw err;

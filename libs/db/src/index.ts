@@ -6,7 +6,6 @@ export type { MigrationReport } from './migrator';
 export { EventsRepository } from './events.repository';
 export type { EventQuery } from './events.repository';
 export { ConsumerOffsetsRepository } from './consumer-offsets.repository';
-export type { PartitionRef } from './consumer-offsets.repository';
 export { ApiKeysRepository, hashApiKey } from './api-keys.repository';
 export type { ApiKeyPrincipal } from './api-keys.repository';
 export { applyStoragePolicies, StorageMaintenance } from './storage-maintenance';

@@ -5,6 +5,7 @@ export type { OutgoingMessage, ProducerOptions } from './rdkafka-producer';
 export { RdkafkaPartitionConsumer } from './rdkafka-partition-consumer';
 export type {
   ConsumedMessage,
+  PartitionBatch,
   PartitionBatchHandler,
   PartitionConsumerOptions,
 } from './rdkafka-partition-consumer';
