@@ -5,6 +5,7 @@ import { mkdirSync, readFileSync, writeFileSync, existsSync, mkdtempSync } from 
 import { createServer } from 'node:net';
 import { cpus, totalmem, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pg from 'pg';
 
 export const ROOT = new URL('..', import.meta.url).pathname;
 
@@ -262,4 +263,40 @@ export function report(scenario, rows, headline, extra = {}) {
   writeFileSync(file, JSON.stringify(result, null, 2));
   console.log(`\nresults: ${file}`);
   console.log(JSON.stringify({ scenario, ...headline }));
+}
+
+/** Creates a database for one run on the local PostgreSQL; returns its URL. */
+export async function createDatabase(adminUrl, name) {
+  const c = new pg.Client({ connectionString: adminUrl });
+  await c.connect();
+  try {
+    await c.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await c.end();
+  }
+  const u = new URL(adminUrl);
+  u.pathname = `/${name}`;
+  return u.toString();
+}
+
+/**
+ * Drops a run's database. FORCE refuses (42501) while an autovacuum worker is in it and the
+ * user is not a superuser; that ends within a moment, so it tries again.
+ */
+export async function dropDatabase(adminUrl, name) {
+  const c = new pg.Client({ connectionString: adminUrl });
+  await c.connect();
+  try {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+        return;
+      } catch (err) {
+        if (err.code !== '42501' || attempt >= 20) throw err;
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    }
+  } finally {
+    await c.end();
+  }
 }

@@ -3,22 +3,16 @@
 // normalised, stored through EventPipeline.process in transactions of the given size (the
 // worker's per-partition batch: WORKER_BATCH_SIZE split over the partitions).
 // PRE_SQL runs after the migrations, for experiments (`PRE_SQL='DROP INDEX events_search_idx'`).
-import pg from 'pg';
 import { PgSqlClient, migrate } from '@fleetscope/db';
 import { EventPipeline } from '@fleetscope/pipeline';
 import { normalizeEvents } from '@fleetscope/domain';
-import { makeWorkload, servicesUp } from './lib.mjs';
+import { createDatabase, dropDatabase, makeWorkload, servicesUp } from './lib.mjs';
 
 const per = Number(process.argv[2] ?? 167);
 const total = Number(process.argv[3] ?? 20_000);
 const services = servicesUp();
 const name = `fs_stmt_${Date.now().toString(36)}`;
-const admin = new pg.Client({ connectionString: services.DATABASE_URL });
-await admin.connect();
-await admin.query(`CREATE DATABASE ${name}`);
-const u = new URL(services.DATABASE_URL);
-u.pathname = `/${name}`;
-const db = new PgSqlClient(u.toString(), { max: 2 });
+const db = new PgSqlClient(await createDatabase(services.DATABASE_URL, name), { max: 2 });
 await migrate(db);
 if (process.env.PRE_SQL) await db.query(process.env.PRE_SQL);
 const { events } = normalizeEvents(makeWorkload(5, total), {
@@ -55,5 +49,4 @@ for (const [k, ms] of [...times].sort((a, b) => b[1] - a[1])) {
   );
 }
 await db.close();
-await admin.query(`DROP DATABASE ${name} WITH (FORCE)`);
-await admin.end();
+await dropDatabase(services.DATABASE_URL, name);

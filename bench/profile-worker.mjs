@@ -3,7 +3,16 @@
 import { readdirSync, readFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
-import { ensureBuilt, freePort, makeWorkload, servicesUp, startNode, waitReady } from './lib.mjs';
+import {
+  createDatabase,
+  dropDatabase,
+  ensureBuilt,
+  freePort,
+  makeWorkload,
+  servicesUp,
+  startNode,
+  waitReady,
+} from './lib.mjs';
 
 const n = Number(process.argv[2] ?? 50_000);
 const dir = join(process.cwd(), 'bench/results/profile');
@@ -11,16 +20,12 @@ mkdirSync(dir, { recursive: true });
 ensureBuilt();
 const services = servicesUp();
 const name = `fs_prof_${Date.now().toString(36)}`;
-const admin = new pg.Client({ connectionString: services.DATABASE_URL });
-await admin.connect();
-await admin.query(`CREATE DATABASE ${name}`);
-const u = new URL(services.DATABASE_URL);
-u.pathname = `/${name}`;
+const dbUrl = await createDatabase(services.DATABASE_URL, name);
 const prefix = `prof${Date.now().toString(36)}.`;
 const port = await freePort();
 const metricsPort = await freePort();
 const env = {
-  DATABASE_URL: u.toString(),
+  DATABASE_URL: dbUrl,
   KAFKA_BROKERS: services.KAFKA_BROKERS,
   KAFKA_TOPIC_PREFIX: prefix,
   WORKER_GROUP_ID: `${prefix}workers`,
@@ -39,7 +44,7 @@ for (let i = 0; i < n; i += 1000) {
     body: JSON.stringify(events.slice(i, i + 1000)),
   });
 }
-const db = new pg.Client({ connectionString: u.toString() });
+const db = new pg.Client({ connectionString: dbUrl });
 await db.connect();
 const before = new Set(readdirSync(dir));
 const t0 = Date.now();
@@ -60,8 +65,7 @@ const seconds = (Date.now() - t0) / 1000;
 await worker.stop();
 await api.stop();
 await db.end();
-await admin.query(`DROP DATABASE ${name} WITH (FORCE)`);
-await admin.end();
+await dropDatabase(services.DATABASE_URL, name);
 const file = readdirSync(dir).find((f) => !before.has(f) && f.endsWith('.cpuprofile'));
 console.log(
   `drained ${n} events in ${seconds.toFixed(1)} s (${Math.round(n / seconds)}/s, start-up included)`,

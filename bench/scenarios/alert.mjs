@@ -9,8 +9,9 @@
 //   machine, so at 5,000/s its lag, and every alert's delay, grows without bound; see
 //   docs/performance.md. BENCH_ALERT_RATE overrides the rate.)
 import { createServer } from 'node:http';
-import pg from 'pg';
 import {
+  createDatabase,
+  dropDatabase,
   ensureBuilt,
   freePort,
   makeWorkload,
@@ -20,15 +21,6 @@ import {
   startNode,
   waitReady,
 } from '../lib.mjs';
-
-async function withDb(adminUrl, name, fn) {
-  const c = new pg.Client({ connectionString: adminUrl });
-  await c.connect();
-  await c.query(
-    fn === 'create' ? `CREATE DATABASE ${name}` : `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`,
-  );
-  await c.end();
-}
 
 async function json(method, url, body) {
   const r = await fetch(url, {
@@ -47,9 +39,7 @@ export async function run({ quick }) {
   const rate = Number(process.env.BENCH_ALERT_RATE ?? (quick ? 1000 : 2500));
   const trials = quick ? 8 : 20;
   const name = `fs_bench_alert_${Date.now().toString(36)}`;
-  await withDb(services.DATABASE_URL, name, 'create');
-  const u = new URL(services.DATABASE_URL);
-  u.pathname = `/${name}`;
+  const dbUrl = await createDatabase(services.DATABASE_URL, name);
 
   // The receiver: the arrival time of each app's first firing notification.
   const firingAt = new Map();
@@ -75,7 +65,7 @@ export async function run({ quick }) {
   const port = await freePort();
   const metricsPort = await freePort();
   const env = {
-    DATABASE_URL: u.toString(),
+    DATABASE_URL: dbUrl,
     KAFKA_BROKERS: services.KAFKA_BROKERS,
     KAFKA_TOPIC_PREFIX: prefix,
     WORKER_GROUP_ID: `${prefix}workers`,
@@ -183,6 +173,6 @@ export async function run({ quick }) {
     await workers?.stop();
     await api.stop();
     receiver.close();
-    await withDb(services.DATABASE_URL, name, 'drop');
+    await dropDatabase(services.DATABASE_URL, name);
   }
 }

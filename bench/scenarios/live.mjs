@@ -6,9 +6,10 @@
 //            worker stores the events at the same time.
 //   all-in-one: api → in-process bus → embedded database commit → WebSocket.
 //   full: 30 s per level; --quick: 10 s per level.
-import pg from 'pg';
 import WebSocket from 'ws';
 import {
+  createDatabase,
+  dropDatabase,
   ensureBuilt,
   freePort,
   makeWorkload,
@@ -19,13 +20,6 @@ import {
   tempDir,
   waitReady,
 } from '../lib.mjs';
-
-async function admin(adminUrl, sql) {
-  const c = new pg.Client({ connectionString: adminUrl });
-  await c.connect();
-  await c.query(sql);
-  await c.end();
-}
 
 function wsClient(base, filter) {
   const url = `${base.replace(/^http/, 'ws')}/ws`;
@@ -155,14 +149,12 @@ export async function run({ quick }) {
   // Cluster: api + one stream worker on Kafka and PostgreSQL.
   const services = servicesUp();
   const db = `fs_bench_live_${Date.now().toString(36)}`;
-  await admin(services.DATABASE_URL, `CREATE DATABASE ${db}`);
-  const u = new URL(services.DATABASE_URL);
-  u.pathname = `/${db}`;
+  const dbUrl = await createDatabase(services.DATABASE_URL, db);
   const prefix = `benchlive${Date.now().toString(36)}.`;
   const port = await freePort();
   const metricsPort = await freePort();
   const env = {
-    DATABASE_URL: u.toString(),
+    DATABASE_URL: dbUrl,
     KAFKA_BROKERS: services.KAFKA_BROKERS,
     KAFKA_TOPIC_PREFIX: prefix,
     WORKER_GROUP_ID: `${prefix}workers`,
@@ -187,7 +179,7 @@ export async function run({ quick }) {
   } finally {
     await workers?.stop();
     await api.stop();
-    await admin(services.DATABASE_URL, `DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
+    await dropDatabase(services.DATABASE_URL, db);
   }
 
   // All-in-one: the live feed follows the embedded database's commits.

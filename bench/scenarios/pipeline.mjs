@@ -9,6 +9,8 @@
 import { rmSync } from 'node:fs';
 import pg from 'pg';
 import {
+  createDatabase,
+  dropDatabase,
   ensureBuilt,
   freePort,
   makeWorkload,
@@ -26,23 +28,6 @@ async function count(url) {
   const r = await c.query('SELECT count(*)::bigint AS n FROM events');
   await c.end();
   return Number(r.rows[0].n);
-}
-
-async function createDb(adminUrl, name) {
-  const c = new pg.Client({ connectionString: adminUrl });
-  await c.connect();
-  await c.query(`CREATE DATABASE ${name}`);
-  await c.end();
-  const u = new URL(adminUrl);
-  u.pathname = `/${name}`;
-  return u.toString();
-}
-
-async function dropDb(adminUrl, name) {
-  const c = new pg.Client({ connectionString: adminUrl });
-  await c.connect();
-  await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-  await c.end();
 }
 
 /** A Prometheus histogram's cumulative buckets: [[upper bound, count], …]. */
@@ -83,7 +68,7 @@ export async function run({ quick }) {
   const services = servicesUp();
   const n = quick ? 50_000 : 200_000;
   const name = `fs_bench_${Date.now().toString(36)}`;
-  const dbUrl = await createDb(services.DATABASE_URL, name);
+  const dbUrl = await createDatabase(services.DATABASE_URL, name);
   const prefix = `bench${Date.now().toString(36)}.`;
   const port = await freePort();
   const metricsPort = await freePort();
@@ -150,7 +135,7 @@ export async function run({ quick }) {
   } finally {
     await workers?.stop();
     await api.stop();
-    await dropDb(services.DATABASE_URL, name);
+    await dropDatabase(services.DATABASE_URL, name);
   }
   rows.push(...(await allInOne(quick)));
   const aio = rows.filter((r) => r.mode === 'all-in-one');
