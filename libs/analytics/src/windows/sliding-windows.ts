@@ -216,20 +216,7 @@ export class SlidingWindows {
     const out: SeriesStats[] = [];
     for (const state of this.series.values()) {
       if (levels !== null && !levels.has(state.id.level)) continue;
-      // Cheap skip: nothing in the largest window (sessions that ended, late-only series).
-      if (state.lastEventMs < endMs - this.largestMs || state.minutes.size === 0) continue;
-      const rows = this.windowsOf(state, endMs);
-      if (rows[rows.length - 1]!.events === 0) continue;
-      const last_event_ts = new Date(state.lastEventMs).toISOString();
-      for (const row of rows) {
-        out.push({
-          key: state.key,
-          series: state.id,
-          last_event_ts,
-          late_events: state.lateEvents,
-          ...row,
-        });
-      }
+      if (this.isListed(state, endMs)) this.pushRows(out, state, endMs);
     }
     return out;
   }
@@ -245,8 +232,7 @@ export class SlidingWindows {
     const fromMs = endMs - this.windowsAsc[0]!;
     const byProject = new Map<string, { state: SeriesState; recent: number }[]>();
     for (const state of this.series.values()) {
-      if (state.id.level !== level) continue;
-      if (state.lastEventMs < endMs - this.largestMs || state.minutes.size === 0) continue;
+      if (state.id.level !== level || !this.isListed(state, endMs)) continue;
       // Nothing since the smallest window began: no need to count.
       const recent = state.lastEventMs < fromMs ? 0 : this.countRange(state, fromMs, endMs);
       const list = byProject.get(state.id.project_id) ?? [];
@@ -259,22 +245,32 @@ export class SlidingWindows {
       let taken = 0;
       for (const { state } of ranked) {
         if (taken >= n) break;
-        const rows = this.windowsOf(state, endMs);
-        if (rows[rows.length - 1]!.events === 0) continue;
-        taken += 1;
-        const last_event_ts = new Date(state.lastEventMs).toISOString();
-        for (const row of rows) {
-          out.push({
-            key: state.key,
-            series: state.id,
-            last_event_ts,
-            late_events: state.lateEvents,
-            ...row,
-          });
-        }
+        if (this.pushRows(out, state, endMs)) taken += 1;
       }
     }
     return out;
+  }
+
+  /** Cheap skip: nothing in the largest window (sessions that ended, late-only series). */
+  private isListed(state: SeriesState, endMs: number): boolean {
+    return state.lastEventMs >= endMs - this.largestMs && state.minutes.size > 0;
+  }
+
+  /** Adds a series' rows (one per window) unless its largest window is empty; says if it did. */
+  private pushRows(out: SeriesStats[], state: SeriesState, endMs: number): boolean {
+    const rows = this.windowsOf(state, endMs);
+    if (rows[rows.length - 1]!.events === 0) return false;
+    const last_event_ts = new Date(state.lastEventMs).toISOString();
+    for (const row of rows) {
+      out.push({
+        key: state.key,
+        series: state.id,
+        last_event_ts,
+        late_events: state.lateEvents,
+        ...row,
+      });
+    }
+    return true;
   }
 
   /**
