@@ -373,31 +373,25 @@ export class SlidingWindows {
     return rows;
   }
 
-  /** Events in [fromMs, toMs): {@link addRange} without merging anything but counts. */
+  /** Events in [fromMs, toMs), from the same parts {@link addRange} merges. */
   private countRange(state: SeriesState, fromMs: number, toMs: number): number {
     let events = 0;
-    let t = toMs;
-    while (t > fromMs) {
-      const minuteMs = floorTo(t - 1, MINUTE_MS);
-      const segmentFromMs = Math.max(fromMs, minuteMs);
-      const minute = state.minutes.get(minuteMs);
-      if (minute !== undefined) {
-        if (segmentFromMs === minuteMs && t === minuteMs + MINUTE_MS) events += minute.agg.events;
-        else {
-          const slots = minute.slots;
-          const to = (t - minuteMs) / SLOT_MS;
-          for (let i = (segmentFromMs - minuteMs) / SLOT_MS; slots !== null && i < to; i++) {
-            events += slots[i]?.events ?? 0;
-          }
-        }
-      }
-      t = segmentFromMs;
-    }
+    this.forEachPart(state, fromMs, toMs, (part) => (events += part.events));
     return events;
   }
 
-  /** Adds [fromMs, toMs) to `acc`: whole minutes from their sums, partial ones slot by slot. */
+  /** Adds [fromMs, toMs) to `acc`. */
   private addRange(acc: WindowAggregate, state: SeriesState, fromMs: number, toMs: number): void {
+    this.forEachPart(state, fromMs, toMs, (part) => mergeAggregate(acc, part));
+  }
+
+  /** The aggregates that make up [fromMs, toMs): whole minutes' sums, partial ones' slots. */
+  private forEachPart(
+    state: SeriesState,
+    fromMs: number,
+    toMs: number,
+    visit: (part: WindowAggregate) => void,
+  ): void {
     let t = toMs;
     while (t > fromMs) {
       const minuteMs = floorTo(t - 1, MINUTE_MS);
@@ -405,13 +399,13 @@ export class SlidingWindows {
       const minute = state.minutes.get(minuteMs);
       if (minute !== undefined) {
         if (segmentFromMs === minuteMs && t === minuteMs + MINUTE_MS) {
-          mergeAggregate(acc, minute.agg);
+          visit(minute.agg);
         } else {
           const slots = minute.slots;
           const to = (t - minuteMs) / SLOT_MS;
           for (let i = (segmentFromMs - minuteMs) / SLOT_MS; slots !== null && i < to; i++) {
             const slot = slots[i];
-            if (slot !== undefined) mergeAggregate(acc, slot);
+            if (slot !== undefined) visit(slot);
           }
         }
       }
