@@ -53,6 +53,28 @@ describe('InProcessEventBus', () => {
     await bus.close();
   });
 
+  it('groups publishes that arrive in separate callbacks of one event-loop turn', async () => {
+    // Requests are parsed in separate I/O callbacks; the embedded database then blocks the
+    // thread while it commits. Publishes made from separate timer callbacks of one turn must
+    // still share a commit (a flush started at the first publish committed it alone).
+    const bus = new InProcessEventBus(db, new EventPipeline(), new LiveHub(), {
+      maxBatchEvents: 1000,
+      maxPendingEvents: 10_000,
+    });
+    const published = await new Promise<Promise<void>[]>((resolve) => {
+      const out: Promise<void>[] = [];
+      for (let i = 0; i < 16; i++) {
+        setTimeout(() => {
+          out.push(bus.publish(events(1, `turn-${i}`)));
+          if (out.length === 16) resolve(out);
+        }, 0);
+      }
+    });
+    await Promise.all(published);
+    assert.equal(bus.committedBatches, 1, `${bus.committedBatches} commits for one turn`);
+    await bus.close();
+  });
+
   it('refuses with BackpressureError (429) instead of queueing without bound', async () => {
     const bus = new InProcessEventBus(db, new EventPipeline(), new LiveHub(), {
       maxBatchEvents: 1000,

@@ -60,12 +60,21 @@ export class InProcessEventBus implements EventBus {
     return new Promise<void>((resolve, reject) => {
       this.queue.push({ events, resolve, reject });
       this.pendingEvents += events.length;
-      if (!this.flushing) void this.flush();
+      if (!this.flushing) {
+        this.flushing = true;
+        setImmediate(() => void this.flush());
+      }
     });
   }
 
+  /**
+   * Commits the queue group by group. NOTE: every group is taken in the check phase
+   * (setImmediate), after the event loop has read every request that arrived: PGlite runs
+   * synchronously on this thread, so requests pile up unread during a commit, and a flush that
+   * started at the first publish took groups of one or two (141 single-event requests/s from
+   * 64 clients, against 5,000 events/s for the same bus fed in one turn).
+   */
   private async flush(): Promise<void> {
-    this.flushing = true;
     try {
       while (this.queue.length > 0) {
         const group: Waiter[] = [];
@@ -83,6 +92,7 @@ export class InProcessEventBus implements EventBus {
         } finally {
           this.pendingEvents -= n;
         }
+        await new Promise((resolve) => setImmediate(resolve));
       }
     } finally {
       this.flushing = false;
