@@ -1,6 +1,7 @@
 // Profiles the api under ingest: `node bench/profile-api.mjs [seconds] [cluster|all-in-one]`.
 // 8 clients post 1,000-event JSON batches of the bench workload; prints events/s and the top
 // functions by self time. NO_PROFILE=1 measures events/s only (no profiler overhead).
+// SINGLE=1: 64 clients post one event per request to /events, as hooks do.
 import { readdirSync, readFileSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort, makeWorkload, servicesUp, startNode, tempDir, waitReady } from './lib.mjs';
@@ -33,23 +34,27 @@ const api = startNode(
   profile ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [],
 );
 await waitReady(`http://127.0.0.1:${port}/ready`, api);
-const events = makeWorkload(42, 20_000);
+const single = Boolean(process.env.SINGLE);
+const per = single ? 1 : 1000;
+const events = makeWorkload(42, single ? 5_000 : 20_000);
 const bodies = [];
-for (let i = 0; i < events.length; i += 1000)
-  bodies.push(JSON.stringify(events.slice(i, i + 1000)));
+for (let i = 0; i < events.length; i += per) {
+  bodies.push(JSON.stringify(single ? events[i] : events.slice(i, i + per)));
+}
+const path = single ? '/events' : '/events/batch';
 let next = 0;
 let accepted = 0;
 const t0 = Date.now();
 await Promise.all(
-  Array.from({ length: 8 }, async () => {
+  Array.from({ length: single ? 64 : 8 }, async () => {
     while (Date.now() - t0 < seconds * 1000) {
-      const r = await fetch(`http://127.0.0.1:${port}/events/batch`, {
+      const r = await fetch(`http://127.0.0.1:${port}${path}`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: bodies[next++ % bodies.length],
       });
       await r.arrayBuffer();
-      if (r.status === 202) accepted += 1000;
+      if (r.status === 202) accepted += per;
     }
   }),
 );

@@ -1,5 +1,6 @@
 // ingest: HTTP batches → acknowledged (Kafka acks=all in cluster mode; embedded DB commit in
-// all-in-one), events/s at 1, 8 and 64 concurrent clients, for JSON arrays, NDJSON and gzip.
+// all-in-one), events/s at 1, 8 and 64 concurrent clients, for JSON arrays, NDJSON and gzip,
+// and single events (one per request, as hooks post them) from 64 clients.
 // NOTE: the load generator runs on the same 2 cores as the server; figures are for the pair.
 import { gzipSync } from 'node:zlib';
 import { rmSync } from 'node:fs';
@@ -18,7 +19,13 @@ import {
 const BATCH = 1000;
 
 function bodies(events) {
-  const out = { json: [], ndjson: [], gzip: [] };
+  // One event per request, as a Claude Code hook posts it.
+  const single = events.slice(0, 5_000).map((e) => ({
+    body: JSON.stringify(e),
+    headers: { 'content-type': 'application/json' },
+    n: 1,
+  }));
+  const out = { json: [], ndjson: [], gzip: [], single };
   for (let i = 0; i < events.length; i += BATCH) {
     const chunk = events.slice(i, i + BATCH);
     const json = JSON.stringify(chunk);
@@ -107,6 +114,12 @@ export async function run({ quick }) {
         ...(await drive(url, workload[format], 8, seconds)),
       });
     }
+    rows.push({
+      mode: 'cluster (Kafka acks=all)',
+      format: 'single',
+      clients: 64,
+      ...(await drive(`http://127.0.0.1:${port}/events`, workload.single, 64, seconds)),
+    });
   } finally {
     await api.stop();
   }
@@ -130,6 +143,12 @@ export async function run({ quick }) {
         ...(await drive(url, workload.json, clients, seconds)),
       });
     }
+    rows.push({
+      mode: 'all-in-one (PGlite commit)',
+      format: 'single',
+      clients: 64,
+      ...(await drive(`http://127.0.0.1:${aioPort}/events`, workload.single, 64, seconds)),
+    });
   } finally {
     await aio.stop();
     rmSync(dataDir, { recursive: true, force: true });
@@ -137,9 +156,13 @@ export async function run({ quick }) {
 
   const best = (m) =>
     Math.max(...rows.filter((r) => r.mode.startsWith(m)).map((r) => r.events_per_sec));
+  const single = (m) =>
+    rows.find((r) => r.mode.startsWith(m) && r.format === 'single').events_per_sec;
   report('ingest', rows, {
     events_per_sec: best('cluster'),
     all_in_one_events_per_sec: best('all-in-one'),
+    single_event_requests_per_sec: single('cluster'),
+    all_in_one_single_event_requests_per_sec: single('all-in-one'),
     batch_events: BATCH,
     seconds_per_cell: seconds,
   });
