@@ -323,14 +323,12 @@ export class StreamAnalytics {
       list.push(view);
       target.set(view.series.project_id, list);
     }
-    const maxSessions = this.options.maxSessionSeries ?? DEFAULT_MAX_SESSION_SERIES;
     // NOTE: −Infinity until the first event or idleMs after start (a backlog is never late).
     const w = this.windows.watermark(now);
     const watermark = Number.isFinite(w) ? new Date(w).toISOString() : null;
     for (const [projectId, series] of byProject) {
-      const active = (sessions.get(projectId) ?? [])
-        .sort((a, b) => (b.windows[0]?.events ?? 0) - (a.windows[0]?.events ?? 0))
-        .slice(0, maxSessions);
+      // Already the busiest per project, most active first (snapshotTop).
+      const active = sessions.get(projectId) ?? [];
       await this.sink.publish({
         type: 'stats',
         project_id: projectId,

@@ -121,16 +121,7 @@ export class LatencySketch {
   /** Several quantiles in one ascending walk of the buckets (p50 and p95 on every snapshot). */
   quantiles(qs: readonly number[]): (number | null)[] {
     qs.forEach(assertQuantile);
-    return qs.map((q) => {
-      if (this.total === 0) return null;
-      const rank = Math.max(1, Math.ceil(q * this.total));
-      let cumulative = 0;
-      for (let i = 0; i < this.counts.length; i++) {
-        cumulative += this.counts[i]!;
-        if (cumulative >= rank) return sketchValue(this.offset + i);
-      }
-      return null; // unreachable: the counts add up to total >= rank
-    });
+    return quantilesOfSorted(this.buckets(), qs);
   }
 
   /** Makes the dense array reach buckets [lo, hi]. */
